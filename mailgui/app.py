@@ -1,0 +1,60 @@
+"""Composition root: parse the command line, then run the CLI, the smoke test or the GUI.
+
+Qt is imported only on the GUI paths, so `mailgui check` starts fast and works without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mailgui import __version__
+
+CLI_COMMANDS = ("check", "send", "probe", "autoconfig")
+
+
+def _gui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailgui",
+        description="Send mail, and understand why sending failed. "
+        f"Commands without a window: {', '.join(CLI_COMMANDS)} (see `mailgui COMMAND --help`).",
+    )
+    parser.add_argument("--version", action="version", version=f"mailgui {__version__}")
+    parser.add_argument(
+        "--config-dir",
+        type=Path,
+        help="keep all settings, drafts and the outbox in this folder",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="start the built-in local test server and its Sandbox account",
+    )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="start with a temporary config folder, check the essentials, print one line, exit",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in CLI_COMMANDS:
+        from mailgui.cli import main as cli_main
+
+        return cli_main(args)
+    options = _gui_parser().parse_args(args)
+    if options.smoke:
+        from mailgui.smoke import run_smoke
+
+        return run_smoke()
+    from mailgui.ui.application import run
+
+    return run(config_dir=options.config_dir, sandbox=options.sandbox)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

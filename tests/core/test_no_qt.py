@@ -22,10 +22,7 @@ print("ok", len(sys.argv) - 1)
 
 
 def core_modules() -> list[str]:
-    return [
-        f"mailgui.core.{info.name}"
-        for info in pkgutil.iter_modules(mailgui.core.__path__)
-    ]
+    return [f"mailgui.core.{info.name}" for info in pkgutil.iter_modules(mailgui.core.__path__)]
 
 
 def test_core_imports_without_qt() -> None:

@@ -1,0 +1,1 @@
+"""Bundled resources: icons, desktop integration, provider data (installed as mailgui.resources)."""

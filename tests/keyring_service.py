@@ -1,1 +1,273 @@
-"""Test fixtures (being written)."""
+"""A real, private Secret Service (gnome-keyring on its own D-Bus session bus) for tests.
+
+The bus uses a minimal configuration with no service directories: nothing is ever
+D-Bus-activated on it. That keeps the developer's real keyring out of reach, and it makes a
+locked keyring fail fast: gnome-keyring cannot reach a prompter (gcr-prompter) on this bus, so
+every unlock prompt is dismissed at once instead of waiting for a human who is not there.
+
+Fixtures:
+- `secret_service_daemon` (session): starts dbus-daemon + gnome-keyring-daemon once.
+- `secret_service` (function): points this process at that bus (DBUS_SESSION_BUS_ADDRESS) and
+  selects keyring's SecretService backend for one test, restoring both afterwards, so tests that
+  expect "no keyring" (the default in tests/conftest.py) never see it.
+- `locked_keyring` (function): the same, with the default collection locked; unlocked again after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+KEYRING_PASSWORD = "mailgui-test-keyring"  # unlocks the throwaway test keyring only
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
+TOOLS = ("dbus-daemon", "gnome-keyring-daemon")
+
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+def require_tools(
+    which: Callable[[str], str | None] = shutil.which, env: dict[str, str] | None = None
+) -> None:
+    """Skip (visibly) when the Secret Service tools are missing; in CI, fail instead."""
+    env = dict(os.environ) if env is None else env
+    missing = [tool for tool in TOOLS if which(tool) is None]
+    try:
+        import secretstorage  # noqa: F401
+    except ImportError:
+        missing.append("the SecretStorage Python package")
+    if not missing:
+        return
+    reason = (
+        f"real keyring tests need {', '.join(missing)} "
+        "(Debian/Ubuntu: apt-get install dbus gnome-keyring)"
+    )
+    if env.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"CI must run the keyring tests, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def _read_line(stream: Any, timeout: float) -> str:
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise TimeoutError(f"no output within {timeout} s")
+    return str(stream.readline().decode().strip())
+
+
+def _stop(process: subprocess.Popen[bytes] | None) -> None:
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(STOP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(STOP_TIMEOUT)
+
+
+class SecretService:
+    """dbus-daemon + gnome-keyring-daemon in a throwaway home. Use start() / stop()."""
+
+    def __init__(self, root: Path, password: str = KEYRING_PASSWORD) -> None:
+        self.root = root
+        self.password = password
+        self.address = ""
+        self.env: dict[str, str] = {}
+        self.start_seconds = 0.0
+        self._bus: subprocess.Popen[bytes] | None = None
+        self._keyring: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        started = time.monotonic()
+        dirs = {name: self.root / name for name in ("home", "data", "cache", "config", "run")}
+        for path in dirs.values():
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.chmod(0o700)  # gnome-keyring refuses a runtime dir others can read
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"}
+        }
+        env.update(
+            HOME=str(dirs["home"]),
+            XDG_DATA_HOME=str(dirs["data"]),
+            XDG_CACHE_HOME=str(dirs["cache"]),
+            XDG_CONFIG_HOME=str(dirs["config"]),
+            XDG_RUNTIME_DIR=str(dirs["run"]),
+        )
+        config = self.root / "bus.conf"
+        config.write_text(_BUS_CONFIG.format(socket=dirs["run"] / "bus"), encoding="utf-8")
+        log = (self.root / "daemons.log").open("ab")
+        try:
+            self._bus = subprocess.Popen(
+                ["dbus-daemon", f"--config-file={config}", "--nofork", "--print-address=1"],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                start_new_session=True,
+            )
+            self.address = _read_line(self._bus.stdout, START_TIMEOUT)
+            env["DBUS_SESSION_BUS_ADDRESS"] = self.address
+            self._keyring = subprocess.Popen(
+                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                stdin=subprocess.PIPE,
+                stdout=log,
+                stderr=log,
+                env=env,
+                start_new_session=True,
+            )
+            assert self._keyring.stdin is not None
+            # --unlock reads the login keyring's password from stdin (creating it if new).
+            self._keyring.stdin.write(self.password.encode())
+            self._keyring.stdin.close()
+            self.env = env
+            self._wait_until_ready(started + START_TIMEOUT)
+        except BaseException:
+            self.stop()
+            raise
+        finally:
+            log.close()
+        self.start_seconds = time.monotonic() - started
+
+    def _wait_until_ready(self, deadline: float) -> None:
+        # Polling a daemon's readiness is fine here: no Qt event loop is involved.
+        while True:
+            with self.connection() as conn:
+                from secretstorage import check_service_availability
+
+                if check_service_availability(conn):
+                    return
+            if self._keyring is not None and self._keyring.poll() is not None:
+                raise RuntimeError(
+                    f"gnome-keyring-daemon exited with {self._keyring.returncode}; "
+                    f"see {self.root / 'daemons.log'}"
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the Secret Service did not start in {START_TIMEOUT} s")
+            time.sleep(0.01)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A jeepney connection to this private bus (whatever os.environ says)."""
+        from jeepney.io.blocking import open_dbus_connection
+        from secretstorage.util import add_match_rules
+
+        conn = open_dbus_connection(self.address)
+        try:
+            add_match_rules(conn)
+            yield conn
+        finally:
+            conn.close()
+
+    def is_locked(self) -> bool:
+        import secretstorage
+
+        with self.connection() as conn:
+            return bool(secretstorage.get_default_collection(conn).is_locked())
+
+    def lock(self) -> None:
+        import secretstorage
+
+        with self.connection() as conn:
+            secretstorage.get_default_collection(conn).lock()
+
+    def unlock(self) -> None:
+        """Unlock without a prompt, through gnome-keyring's own (unofficial) interface."""
+        from secretstorage.defines import SS_PATH
+        from secretstorage.util import DBusAddressWrapper, format_secret, open_session
+
+        with self.connection() as conn:
+            service = DBusAddressWrapper(SS_PATH, "org.freedesktop.Secret.Service", conn)
+            (path,) = service.call("ReadAlias", "s", "default")
+            internal = DBusAddressWrapper(
+                SS_PATH, "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface", conn
+            )
+            secret = format_secret(open_session(conn), self.password.encode(), "text/plain")
+            internal.call("UnlockWithMasterPassword", "o(oayays)", path, secret)
+
+    def items(self, attributes: dict[str, str]) -> list[tuple[str, dict[str, str], bytes]]:
+        """(label, attributes, secret) of every stored item matching `attributes`."""
+        import secretstorage
+
+        with self.connection() as conn:
+            collection = secretstorage.get_default_collection(conn)
+            return [
+                (item.get_label(), dict(item.get_attributes()), bytes(item.get_secret()))
+                for item in collection.search_items(attributes)
+            ]
+
+    def stop(self) -> None:
+        _stop(self._keyring)
+        _stop(self._bus)
+        for process in (self._keyring, self._bus):
+            if process is not None and process.stdout is not None:
+                process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def secret_service_daemon() -> Iterator[SecretService]:
+    require_tools()
+    root = Path(tempfile.mkdtemp(prefix="mailgui-keyring-"))
+    service = SecretService(root)
+    try:
+        service.start()
+        yield service
+    finally:
+        service.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def secret_service(
+    secret_service_daemon: SecretService, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[SecretService]:
+    """The private Secret Service, selected as this process's keyring for one test."""
+    import keyring
+    from keyring.backends import SecretService as secret_service_backend
+
+    previous = keyring.get_keyring()  # before the environment points at the test bus
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_daemon.address)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    keyring.set_keyring(secret_service_backend.Keyring())
+    if secret_service_daemon.is_locked():  # a previous test may have failed half-way
+        secret_service_daemon.unlock()
+    try:
+        yield secret_service_daemon
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def locked_keyring(secret_service: SecretService) -> Iterator[SecretService]:
+    """The private Secret Service with its default collection locked."""
+    secret_service.lock()
+    assert secret_service.is_locked()
+    try:
+        yield secret_service
+    finally:
+        secret_service.unlock()

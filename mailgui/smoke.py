@@ -1,0 +1,207 @@
+"""`mailgui --smoke`: prove that an installed or frozen mailgui has what it needs to run.
+
+One run opens the real main window on a throw-away config folder and checks the pieces a
+packaging mistake breaks first: bundled resources (and Qt's SVG plugins that draw the icon), the
+keyring machinery, the TLS trust store, and a full connection check against the built-in sandbox
+server (what a first launch starts). It prints ONE line and exits 0, or prints the failed
+check and its reason and exits 1. CI runs it on every installer it builds.
+
+The keyring check is that the keyring library and this platform's native backend load; which
+backend is *active* is only reported. A headless CI machine has no Secret Service, so the active
+backend there is "fail", and that is not a packaging fault (the app then explains "no keyring").
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import ssl
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from mailgui import __version__
+
+EXPOSE_TIMEOUT_MS = 10_000
+SANDBOX_TIMEOUT_S = 10.0
+# The keyring backend module that must be importable on each platform (the bundle would
+# otherwise silently fall back to "no keyring" on a user's desktop that has one).
+NATIVE_KEYRING = {
+    "linux": ("keyring.backends.SecretService", "secretstorage"),
+    "win32": ("keyring.backends.Windows",),
+    "darwin": ("keyring.backends.macOS",),
+}
+
+
+class SmokeFailure(Exception):
+    """One check failed; the message is the reason printed to the user."""
+
+    def __init__(self, check: str, reason: str) -> None:
+        super().__init__(f"{check}: {reason}")
+        self.check = check
+        self.reason = reason
+
+
+def ensure_platform() -> None:
+    """Fall back to Qt's offscreen platform where no display server is reachable."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def check_resources() -> int:
+    """Bundled resources are reachable; returns how many files there are."""
+    from mailgui.core.resources import resources_dir
+
+    root = resources_dir()
+    if not root.is_dir():
+        raise SmokeFailure("resources", f"folder not found: {root}")
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.name != "__init__.py"
+    ]
+    for needed in ("icons/mailgui.svg", "icons/hicolor/256x256/apps/io.github.mailgui.MailGui.png"):
+        if not (root / needed).is_file():
+            raise SmokeFailure("resources", f"missing {needed} in {root}")
+    return len(files)
+
+
+def check_icon() -> None:
+    """The SVG icon renders: needs Qt's svg icon engine and image format plugins in a bundle."""
+    from PySide6.QtGui import QIcon
+
+    from mailgui.core.resources import resource_path
+
+    icon = QIcon(str(resource_path("icons", "mailgui.svg")))
+    if icon.isNull() or icon.pixmap(64, 64).isNull():
+        raise SmokeFailure("icon", "the SVG app icon does not render (Qt svg plugins missing?)")
+
+
+def check_keyring() -> str:
+    """The keyring library and the native backend load; returns the active backend's name."""
+    try:
+        import keyring
+
+        backend = keyring.get_keyring()
+        for module in NATIVE_KEYRING.get(sys.platform, ()):
+            importlib.import_module(module)
+    except Exception as exc:  # any import or configuration error is the finding
+        raise SmokeFailure("keyring", f"{type(exc).__name__}: {exc}") from exc
+    module_name = type(backend).__module__.rsplit(".", 1)[-1]
+    return module_name if module_name != "fail" else "fail (no OS keyring running)"
+
+
+def check_tls() -> tuple[str, int]:
+    """A default TLS context finds a CA store; returns the OpenSSL version and the CA count."""
+    context = ssl.create_default_context()
+    count = context.cert_store_stats().get("x509_ca", 0)
+    if count == 0:  # a hashed CA directory loads lazily: count what it holds instead
+        capath = ssl.get_default_verify_paths().capath
+        if capath and os.path.isdir(capath):
+            count = sum(1 for name in os.listdir(capath) if name.endswith(".0"))
+    if count == 0:
+        paths = ssl.get_default_verify_paths()
+        raise SmokeFailure(
+            "tls", f"no CA certificates found (cafile {paths.cafile}, capath {paths.capath})"
+        )
+    return ssl.OPENSSL_VERSION.split(" ")[1], count
+
+
+def show_main_window(config_dir: Path) -> float:
+    """Build and show the main window; returns milliseconds until it is exposed (Qt's import,
+    the application object and the window, as a cold start pays for them)."""
+    start = time.perf_counter()
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from mailgui.ui import MainWindow
+    from mailgui.ui.application import make_application
+
+    app = make_application()  # the same identity, icon and style as a normal start
+
+    window = MainWindow(config_dir=config_dir)
+    window.show()
+    loop = QEventLoop()
+    poll = QTimer(interval=5)
+    poll.timeout.connect(lambda: _exposed(window) and loop.quit())
+    deadline = QTimer(singleShot=True, interval=EXPOSE_TIMEOUT_MS)
+    deadline.timeout.connect(loop.quit)
+    poll.start()
+    deadline.start()
+    if not _exposed(window):
+        loop.exec()
+    poll.stop()
+    deadline.stop()
+    elapsed = (time.perf_counter() - start) * 1000
+    shown = _exposed(window)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    if not shown:
+        raise SmokeFailure("window", f"main window not shown within {EXPOSE_TIMEOUT_MS} ms")
+    return elapsed
+
+
+def check_sandbox(config_dir: Path) -> float:
+    """The built-in sandbox server starts and a full STARTTLS + AUTH check against it passes:
+    aiosmtpd, smtplib, TLS with the bundled sandbox CA. Returns milliseconds."""
+    from mailgui.core.sandbox import Sandbox
+    from mailgui.core.smtp import check
+
+    start = time.perf_counter()
+    sandbox = Sandbox(config_dir / "sandbox")
+    sandbox.start()
+    try:
+        # Sandbox.PASSWORD is the sandbox's public demo credential, not a user's secret.
+        result = check(sandbox.account().smtp, sandbox.PASSWORD, timeout=SANDBOX_TIMEOUT_S)
+    finally:
+        sandbox.stop()
+    if not result.ok:
+        raise SmokeFailure(
+            "sandbox", f"{result.failed_stage}: {type(result.error).__name__}: {result.error}"
+        )
+    return (time.perf_counter() - start) * 1000
+
+
+def _exposed(window: Any) -> bool:
+    handle = window.windowHandle()
+    return bool(window.isVisible() and handle is not None and handle.isExposed())
+
+
+def _run(check: str, step: Callable[[], Any]) -> Any:
+    try:
+        return step()
+    except SmokeFailure:
+        raise
+    except Exception as exc:  # report any crash as this check's failure, with its type
+        raise SmokeFailure(check, f"{type(exc).__name__}: {exc}") from exc
+
+
+def run_smoke() -> int:
+    """Run every check; print one line; 0 when all passed, 1 otherwise."""
+    ensure_platform()
+    config_dir = Path(tempfile.mkdtemp(prefix="mailgui-smoke-"))
+    try:
+        files = _run("resources", check_resources)
+        keyring_name = _run("keyring", check_keyring)
+        openssl, cas = _run("tls", check_tls)
+        shown_ms = _run("window", lambda: show_main_window(config_dir))
+        _run("icon", check_icon)
+        sandbox_ms = _run("sandbox", lambda: check_sandbox(config_dir))
+    except SmokeFailure as failure:
+        print(f"mailgui {__version__} smoke FAILED: {failure}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        shutil.rmtree(config_dir, ignore_errors=True)
+    print(
+        f"mailgui {__version__} smoke ok: window shown in {shown_ms:.0f} ms, "
+        f"keyring {keyring_name}, OpenSSL {openssl} ({cas} CAs), resources {files} files, "
+        f"sandbox send check {sandbox_ms:.0f} ms",
+        flush=True,
+    )
+    return 0

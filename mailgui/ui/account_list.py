@@ -1,0 +1,320 @@
+"""Accounts: the list pane, and the manager that keeps accounts.json and passwords apart.
+
+Passwords go to the OS keyring through mailgui.core.credentials. When the keyring is missing or
+locked, the manager explains that once and keeps passwords in memory for this session only:
+never a plaintext fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mailgui.core.accounts import Account, AuthMethod
+from mailgui.core.errors import ConfigCorrupt, KeyringError
+
+if TYPE_CHECKING:
+    from mailgui.core.credentials import CredentialStore, SessionFallbackStore
+
+
+class AccountManager(QObject):
+    """Owns the account list (file + the sandbox account) and the password lookups."""
+
+    changed = Signal()
+
+    def __init__(
+        self, config_dir: Path, credentials: CredentialStore | None, parent: QWidget
+    ) -> None:
+        super().__init__(parent)
+        from mailgui.core.account_store import AccountStore
+
+        self._widget = parent
+        self._store = AccountStore(config_dir)
+        self._credentials = credentials
+        self._passwords: SessionFallbackStore | None = None
+        self._keyring_explained = False
+        self._sandbox: Account | None = None
+        self.load_error: ConfigCorrupt | None = None
+        try:
+            self._accounts = self._store.load()
+        except ConfigCorrupt as exc:  # kept aside by the store; the window explains it
+            self._accounts = []
+            self.load_error = exc
+
+    # the list
+    def accounts(self) -> list[Account]:
+        return [*self._accounts, *([self._sandbox] if self._sandbox else [])]
+
+    def saved_accounts(self) -> list[Account]:
+        return list(self._accounts)
+
+    def get(self, account_id: str | None) -> Account | None:
+        return next((a for a in self.accounts() if a.id == account_id), None)
+
+    def is_sandbox(self, account: Account | None) -> bool:
+        return account is not None and self._sandbox is not None and account.id == self._sandbox.id
+
+    def set_sandbox(self, account: Account | None, password: str | None = None) -> None:
+        """The built-in sandbox account: never written to accounts.json, password in memory."""
+        self._sandbox = account
+        if account is not None and password is not None:
+            self.store_password(account, password, remember=False)
+        self.changed.emit()
+
+    def save(self, account: Account, password: str = "") -> None:
+        if self.is_sandbox(account):
+            return
+        index = next((i for i, a in enumerate(self._accounts) if a.id == account.id), None)
+        if index is None:
+            self._accounts.append(account)
+        else:
+            self._accounts[index] = account
+        self._store.save(self._accounts)
+        if password:
+            self.store_password(account, password, remember=True)
+        self.changed.emit()
+
+    def duplicate(self, account_id: str) -> Account | None:
+        account = self.get(account_id)
+        if account is None:
+            return None
+        copy = Account(
+            name=f"{account.name} (copy)", email=account.email, smtp=account.smtp, imap=account.imap
+        )
+        self.save(copy)
+        return copy
+
+    def remove(self, account_id: str) -> None:
+        account = self.get(account_id)
+        if account is None or self.is_sandbox(account):
+            return
+        self._accounts = [a for a in self._accounts if a.id != account_id]
+        self._store.save(self._accounts)
+        self.forget_password(account)
+        self.changed.emit()
+
+    # passwords
+    @staticmethod
+    def _key(account: Account) -> str:
+        from mailgui.core.credentials import smtp_key
+
+        return smtp_key(account)
+
+    def _store_(self) -> SessionFallbackStore:
+        # Built on first use: importing keyring costs start-up time the window does not need.
+        if self._passwords is None:
+            from mailgui.core.credentials import KeyringStore, SessionFallbackStore
+
+            self._passwords = SessionFallbackStore(self._credentials or KeyringStore())
+        return self._passwords
+
+    def forget_password(self, account: Account) -> None:
+        # Nothing more to clean up when the keyring cannot be reached.
+        with contextlib.suppress(KeyringError):
+            self._store_().delete_password(self._key(account))
+
+    def lookup_password(self, account: Account) -> tuple[str | None, KeyringError | None]:
+        try:
+            return self._store_().get_password(self._key(account)), None
+        except KeyringError as exc:
+            return None, exc
+
+    def store_password(self, account: Account, password: str, *, remember: bool) -> None:
+        """Keyring when `remember` (memory for this session if it fails), else memory only."""
+        store, key = self._store_(), self._key(account)
+        if not remember or self.is_sandbox(account):
+            store.remember_for_session(key, password)
+            return
+        try:
+            store.set_password(key, password)
+        except KeyringError as exc:
+            store.remember_for_session(key, password)
+            self.explain_keyring(exc)
+
+    def explain_keyring(self, error: KeyringError) -> None:
+        """Show the keyring diagnosis once per session; later failures stay quiet."""
+        if self._keyring_explained:
+            return
+        self._keyring_explained = True
+        from mailgui.core.diagnosis import explain
+        from mailgui.ui import dialogs
+
+        dialogs.show_error(self._widget, explain(error))
+
+    def request_password(
+        self,
+        account: Account,
+        reason: str,
+        callback: Callable[[str | None], Any],
+        on_cancel: Callable[[], Any] | None = None,
+    ) -> None:
+        """Call `callback(password)` now if known, else after asking the user (non-blocking)."""
+        if account.smtp.auth is AuthMethod.NONE:
+            callback(None)
+            return
+        password, error = self.lookup_password(account)
+        if password is not None:
+            callback(password)
+            return
+        if error is not None:
+            self.explain_keyring(error)  # once; the password dialog then says "this session"
+        self.ask_password(account, reason, callback, on_cancel, keyring_ok=error is None)
+
+    def ask_password(
+        self,
+        account: Account,
+        reason: str,
+        callback: Callable[[str | None], Any] | None = None,
+        on_cancel: Callable[[], Any] | None = None,
+        *,
+        keyring_ok: bool = True,
+    ) -> Any:
+        from mailgui.ui import dialogs
+
+        dialog = dialogs.ask_password(
+            self._widget, account.name, reason, keyring_available=keyring_ok
+        )
+        dialog.passwordEntered.connect(functools.partial(self._password_entered, account, callback))
+        if on_cancel is not None:
+            dialog.rejected.connect(on_cancel)
+        return dialog
+
+    def _password_entered(
+        self,
+        account: Account,
+        callback: Callable[[str | None], Any] | None,
+        password: str,
+        remember: bool,
+    ) -> None:
+        self.store_password(account, password, remember=remember)
+        if callback is not None:
+            callback(password)
+
+
+class AccountListPane(QWidget):
+    """The account list with Add / Edit / Duplicate / Remove and an empty-state prompt."""
+
+    addRequested = Signal()
+    editRequested = Signal(str)
+    duplicateRequested = Signal(str)
+    removeRequested = Signal(str)
+    currentChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("accountPane")
+        title = QLabel("<b>Accounts</b>", self)
+        self.list = QListWidget(self)
+        self.list.setObjectName("accountList")
+        self.list.setAccessibleName("Accounts")
+        self.list.setToolTip("Your accounts. Double-click or press Enter to edit one.")
+        self.empty = QLabel(
+            "No account yet.\nAdd one to start sending, or try the Sandbox from the Sandbox menu.",
+            self,
+        )
+        self.empty.setObjectName("accountListEmpty")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.add_button = self._button(
+            "&Add…", "addAccountButton", "Add account", "Add an account with an empty settings form"
+        )
+        self.edit_button = self._button(
+            "&Edit", "editAccountButton", "Edit account", "Edit the selected account"
+        )
+        self.duplicate_button = self._button(
+            "D&uplicate", "duplicateAccountButton", "Duplicate account", "Copy the selected account"
+        )
+        self.remove_button = self._button(
+            "&Remove…",
+            "removeAccountButton",
+            "Remove account",
+            "Remove the selected account (asks first)",
+        )
+        row1 = QHBoxLayout()
+        row1.addWidget(self.add_button)
+        row1.addWidget(self.edit_button)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.duplicate_button)
+        row2.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.empty, 1)
+        layout.addLayout(row1)
+        layout.addLayout(row2)
+
+        self.add_button.clicked.connect(self.addRequested)
+        self.edit_button.clicked.connect(self._edit)
+        self.duplicate_button.clicked.connect(self._duplicate)
+        self.remove_button.clicked.connect(self._remove)
+        self.list.itemActivated.connect(self._edit)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.set_accounts([])
+
+    def _button(self, text: str, name: str, accessible: str, tip: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAccessibleName(accessible)
+        button.setToolTip(tip)
+        return button
+
+    def set_accounts(self, accounts: list[Account], current_id: str | None = None) -> None:
+        keep = current_id or self.current_id()
+        self.list.blockSignals(True)
+        self.list.clear()
+        for account in accounts:
+            item = QListWidgetItem(f"{account.name}\n{account.email}")
+            item.setData(Qt.ItemDataRole.UserRole, account.id)
+            item.setToolTip(f"{account.email} via {account.smtp.host}:{account.smtp.port}")
+            self.list.addItem(item)
+            if account.id == keep:
+                self.list.setCurrentItem(item)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+        self.list.blockSignals(False)
+        self.list.setVisible(bool(accounts))
+        self.empty.setVisible(not accounts)
+        self._update_buttons()
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    def _update_buttons(self) -> None:
+        has = self.current_id() is not None
+        for button in (self.edit_button, self.duplicate_button, self.remove_button):
+            button.setEnabled(has)
+
+    @Slot()
+    def _current_changed(self) -> None:
+        self._update_buttons()
+        self.currentChanged.emit(self.current_id() or "")
+
+    @Slot()
+    def _edit(self) -> None:
+        if self.current_id():
+            self.editRequested.emit(self.current_id())
+
+    @Slot()
+    def _duplicate(self) -> None:
+        if self.current_id():
+            self.duplicateRequested.emit(self.current_id())
+
+    @Slot()
+    def _remove(self) -> None:
+        if self.current_id():
+            self.removeRequested.emit(self.current_id())

@@ -1,0 +1,150 @@
+"""The attachment list of the compose pane: add, remove, sizes, and the server's SIZE limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+# Base64 grows a file by 4/3 plus line breaks; the estimate is what the server will count.
+ENCODING_OVERHEAD = 1.37
+
+
+def human_size(size: int) -> str:
+    """1536 -> '1.5 KB' (1024-based, as file managers show it)."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            if unit == "bytes":
+                return f"{int(value)} bytes"
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+def _file_size(path: str) -> int:
+    try:
+        return Path(path).stat().st_size
+    except OSError:
+        return 0
+
+
+class AttachmentPanel(QWidget):
+    """List of attached files with their sizes; warns when the total passes the server's SIZE."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._limit: int | None = None
+        self.list = QListWidget(self)
+        self.list.setObjectName("attachmentList")
+        self.list.setAccessibleName("Attachments")
+        self.list.setToolTip("Files sent with this message. Drop files here to attach them.")
+        self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
+        self.list.setMaximumHeight(96)
+        self.add_button = QPushButton("Attach files…", self)
+        self.add_button.setObjectName("addAttachmentButton")
+        self.add_button.setAccessibleName("Attach files")
+        self.add_button.setToolTip("Choose files to send with this message")
+        self.add_button.clicked.connect(self.choose_files)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setObjectName("removeAttachmentButton")
+        self.remove_button.setAccessibleName("Remove attachment")
+        self.remove_button.setToolTip("Remove the selected attachments (Delete)")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("attachmentSummary")
+        self.summary.setAccessibleName("Attachment size")
+        self.summary.setWordWrap(True)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.summary, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.list)
+        layout.addLayout(buttons)
+        self.list.itemSelectionChanged.connect(self._update)
+        self._update()
+
+    def paths(self) -> list[str]:
+        return [
+            str(self.list.item(i).data(Qt.ItemDataRole.UserRole)) for i in range(self.list.count())
+        ]
+
+    def set_paths(self, paths: list[str] | tuple[str, ...]) -> None:
+        self.list.clear()
+        self.add_paths(paths)
+
+    def add_paths(self, paths: list[str] | tuple[str, ...]) -> None:
+        known = set(self.paths())
+        for path in paths:
+            if path in known or not path:
+                continue
+            known.add(path)
+            size = _file_size(path)
+            item = QListWidgetItem(f"{Path(path).name}  ({human_size(size)})")
+            item.setData(Qt.ItemDataRole.UserRole, path)
+            item.setToolTip(path)
+            self.list.addItem(item)
+        self._update()
+        self.changed.emit()
+
+    @Slot()
+    def choose_files(self) -> None:
+        dialog = QFileDialog(self, "Attach files")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(self.add_paths)
+        dialog.open()
+
+    @Slot()
+    def remove_selected(self) -> None:
+        for item in self.list.selectedItems():
+            self.list.takeItem(self.list.row(item))
+        self._update()
+        self.changed.emit()
+
+    def set_size_limit(self, limit: int | None) -> None:
+        """The server's SIZE from the last check or send of the chosen account, if known."""
+        self._limit = limit
+        self._update()
+
+    def total_size(self) -> int:
+        return sum(_file_size(p) for p in self.paths())
+
+    @property
+    def over_limit(self) -> bool:
+        return self._limit is not None and self.total_size() * ENCODING_OVERHEAD > self._limit
+
+    def _update(self) -> None:
+        self.remove_button.setEnabled(bool(self.list.selectedItems()))
+        count = self.list.count()
+        self.list.setVisible(count > 0)
+        if not count:
+            text = "No attachments. Drop files here or use Attach files…"
+        else:
+            total = self.total_size()
+            text = f"{count} file{'s' if count != 1 else ''}, {human_size(total)}"
+            if self._limit is not None:
+                text += f" (server accepts up to {human_size(self._limit)})"
+                if self.over_limit:
+                    text = (
+                        f"⚠ {text}. Encoded for sending this is about "
+                        f"{human_size(int(total * ENCODING_OVERHEAD))}: the server will likely "
+                        "refuse it. Remove files or share a link instead."
+                    )
+        self.summary.setText(text)
+        self.summary.setProperty("warning", self.over_limit)
+        self.summary.setAccessibleDescription(text)

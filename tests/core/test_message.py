@@ -1,0 +1,399 @@
+"""Drafts to wire bytes: addresses, headers, attachments, sizes, and what gets refused."""
+
+from __future__ import annotations
+
+import os
+from email import message_from_string, policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mailgui.core import message as message_module
+from mailgui.core.errors import InputError
+from mailgui.core.message import (
+    BuiltMessage,
+    Draft,
+    build_message,
+    split_addresses,
+    validate_address,
+)
+
+BASIC = Draft(from_addr="me@example.com", to=("you@example.org",), subject="Hi", body="Hello")
+
+
+def parse(built: BuiltMessage) -> EmailMessage:
+    raw = built.message.as_bytes(policy=built.message.policy)
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def body_of(parsed: EmailMessage) -> str:
+    part = parsed.get_body(("plain",))
+    assert part is not None
+    content = part.get_content()
+    assert isinstance(content, str)
+    return content.replace("\r\n", "\n")
+
+
+# -- Draft ---------------------------------------------------------------------------------
+
+
+def test_draft_round_trips_through_dict() -> None:
+    draft = Draft(
+        from_addr="a@example.com",
+        to=("b@example.com",),
+        cc=("c@example.com",),
+        bcc=("d@example.com",),
+        subject="s",
+        body="b",
+        attachments=("/x/y.pdf",),
+    )
+    assert Draft.from_dict(draft.to_dict()) == draft
+    assert Draft.from_dict({}) == Draft()
+    assert Draft.from_dict({"to": "x@example.com"}).to == ("x@example.com",)
+    with pytest.raises(AttributeError):
+        draft.subject = "changed"  # type: ignore[misc]
+
+
+# -- addresses ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a@b.org, C <c@d.org>; e@f.org", ["a@b.org", "C <c@d.org>", "e@f.org"]),
+        ('"Doe, John" <j@x.org>, k@x.org', ['"Doe, John" <j@x.org>', "k@x.org"]),
+        ('"Semi; Colon" <s@x.org>;;  ,', ['"Semi; Colon" <s@x.org>']),
+        ('"Quote \\" inside, yes" <q@x.org>', ['"Quote \\" inside, yes" <q@x.org>']),
+        ("weird <a,b@x.org>", ["weird <a,b@x.org>"]),
+        ("(comment, here) c@x.org", ["(comment, here) c@x.org"]),
+        ("", []),
+        ("  ", []),
+    ],
+)
+def test_split_addresses(text: str, expected: list[str]) -> None:
+    assert split_addresses(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bob@example.com", "bob@example.com"),
+        ("  Bob <bob@example.com> ", "bob@example.com"),
+        ('"Doe, John" <j@x.org>', "j@x.org"),
+        ("bob@Example.COM", "bob@example.com"),
+        ("info@bücher.example", "info@xn--bcher-kva.example"),  # IDNA, as sent
+        ("josé@example.com", "josé@example.com"),
+    ],
+)
+def test_validate_address_accepts(text: str, expected: str) -> None:
+    assert validate_address(text, "to") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("bob@", "to", 'The address "bob@" in To is missing the part after @.'),
+        ("@example.com", "cc", 'The address "@example.com" in Cc is missing the part before @.'),
+        ("bob", "bcc", 'The address "bob" in Bcc is missing the @ sign.'),
+        ("a@b@example.com", "to", "has more than one @ sign"),
+        ("bob smith@example.com", "to", "contains a space"),
+        ("bob@example", "to", "is missing the end of the domain"),
+        ("Bob <>", "to", "has no address between < and >"),
+        ("Bob <bob@example.com", "to", "does not match"),
+        ("bob@exa_mple.com", "from", 'The address "bob@exa_mple.com" in From is not valid'),
+        ("bob..x@example.com", "to", "is not valid"),
+    ],
+)
+def test_validate_address_explains(text: str, field: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        validate_address(text, field)
+    assert info.value.field == field
+    assert message in info.value.message
+    assert info.value.value == text
+
+
+# -- building ----------------------------------------------------------------------------
+
+
+def test_basic_message_headers_and_body() -> None:
+    built = build_message(BASIC, from_name="Me Myself")
+    msg = built.message
+    assert msg["From"] == "Me Myself <me@example.com>"
+    assert msg["To"] == "you@example.org"
+    assert msg["Subject"] == "Hi"
+    assert msg["Date"]
+    assert msg["Message-ID"].endswith("@example.com>")
+    assert built.envelope_from == "me@example.com"
+    assert built.recipients == ("you@example.org",)
+    assert built.smtputf8 is False
+    raw = msg.as_bytes(policy=msg.policy)
+    assert built.size == len(raw)
+    assert b"\r\n" in raw
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    assert body_of(parse(built)) == "Hello\n"
+
+
+def test_bcc_is_never_in_headers_and_recipients_are_deduplicated() -> None:
+    draft = Draft(
+        from_addr="me@example.com",
+        to=("a@example.com, B <b@example.com>",),
+        cc=("A@EXAMPLE.COM", "c@example.com"),
+        bcc=("secret-bcc@example.com", "b@example.com"),
+    )
+    built = build_message(draft)
+    raw = built.message.as_bytes(policy=built.message.policy)
+    assert b"secret-bcc" not in raw
+    assert b"Bcc" not in raw
+    assert built.recipients == (
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+        "secret-bcc@example.com",
+    )
+
+
+def test_only_bcc_gets_undisclosed_recipients() -> None:
+    built = build_message(Draft(from_addr="me@example.com", bcc=("x@example.com",)))
+    assert built.message["To"] == "undisclosed-recipients:;"
+    assert built.recipients == ("x@example.com",)
+
+
+def test_at_least_one_recipient_and_a_sender_are_required() -> None:
+    with pytest.raises(InputError) as info:
+        build_message(Draft(from_addr="me@example.com", to=(" , ",)))
+    assert info.value.field == "to"
+    assert "at least one recipient" in info.value.message
+    with pytest.raises(InputError) as info:
+        build_message(Draft(to=("you@example.com",)))
+    assert info.value.field == "from"
+    with pytest.raises(InputError) as info:
+        build_message(Draft(from_addr="a@example.com, b@example.com", to=("c@example.com",)))
+    assert info.value.field == "from"
+
+
+def test_quoted_display_name_with_comma_survives() -> None:
+    built = build_message(Draft(from_addr="me@example.com", to=('"Doe, John" <j@x.org>',)))
+    to = parse(built)["To"]
+    assert to.addresses[0].display_name == "Doe, John"
+    assert to.addresses[0].addr_spec == "j@x.org"
+
+
+def test_international_domain_goes_out_as_idna_without_smtputf8() -> None:
+    built = build_message(
+        Draft(from_addr="Zoë <zoe@bücher.example>", to=("Jürgen Groß <info@müller.example>",))
+    )
+    assert built.smtputf8 is False
+    assert built.envelope_from == "zoe@xn--bcher-kva.example"
+    assert built.recipients == ("info@xn--mller-kva.example",)
+    raw = built.message.as_bytes(policy=built.message.policy)
+    assert raw.isascii()  # names as RFC 2047 encoded words, domains as IDNA
+    parsed = parse(built)
+    assert parsed["To"].addresses[0].display_name == "Jürgen Groß"
+    assert parsed["From"].addresses[0].display_name == "Zoë"
+
+
+def test_non_ascii_local_part_needs_smtputf8() -> None:
+    built = build_message(Draft(from_addr="me@example.com", cc=("josé@example.com",)))
+    assert built.smtputf8 is True
+    assert built.recipients == ("josé@example.com",)
+    raw = built.message.as_bytes(policy=built.message.policy)
+    assert "josé@example.com".encode() in raw
+    parsed = message_from_string(raw.decode("utf-8"), policy=policy.default)
+    assert parsed["Cc"].addresses[0].username == "josé"
+
+
+def test_attachments_typed_named_and_byte_exact(tmp_path: Path) -> None:
+    pdf = tmp_path / "Résumé – Zoë.pdf"
+    pdf.write_bytes(b"%PDF-1.4 \x00\xff binary")
+    text = tmp_path / "notes.txt"
+    text.write_bytes(b"line one\r\nline two\n")
+    unknown = tmp_path / "data.weird-extension"
+    unknown.write_bytes(os.urandom(300))
+    archive = tmp_path / "logs.tar.gz"
+    archive.write_bytes(b"\x1f\x8b rest")
+    draft = Draft(
+        from_addr="me@example.com",
+        to=("you@example.org",),
+        body="see attached",
+        attachments=(str(pdf), str(text), str(unknown), str(archive)),
+    )
+    built = build_message(draft)
+    raw = built.message.as_bytes(policy=built.message.policy)
+    assert raw.isascii()  # the non-ASCII file name is RFC 2231 encoded
+    assert b"filename*=" in raw
+    parsed = parse(built)
+    parts = list(parsed.iter_attachments())
+    assert [p.get_filename() for p in parts] == [pdf.name, "notes.txt", unknown.name, archive.name]
+    assert [p.get_content_type() for p in parts] == [
+        "application/pdf",
+        "text/plain",
+        "application/octet-stream",
+        "application/gzip",
+    ]
+    assert [p.get_payload(decode=True) for p in parts] == [
+        pdf.read_bytes(),
+        text.read_bytes(),
+        unknown.read_bytes(),
+        archive.read_bytes(),
+    ]
+    assert body_of(parsed) == "see attached\n"
+    assert built.size == len(raw)
+
+
+def test_missing_attachment_is_named(tmp_path: Path) -> None:
+    gone = tmp_path / "vanished report.pdf"
+    draft = Draft(from_addr="me@example.com", to=("y@example.org",), attachments=(str(gone),))
+    with pytest.raises(InputError) as info:
+        build_message(draft)
+    assert info.value.field == "attachments"
+    assert '"vanished report.pdf" was not found' in info.value.message
+    assert info.value.value == str(gone)
+
+
+def test_folder_and_pipe_attachments_are_refused(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # reading it would block forever: must be refused, not read
+    for path, words in ((tmp_path, "is a folder"), (pipe, "not an ordinary file")):
+        draft = Draft(from_addr="me@example.com", to=("y@example.org",), attachments=(str(path),))
+        with pytest.raises(InputError, match=words) as info:
+            build_message(draft)
+        assert info.value.field == "attachments"
+    with pytest.raises(InputError, match="no file name"):
+        build_message(Draft(from_addr="me@example.com", to=("y@example.org",), attachments=("",)))
+
+
+def test_unreadable_attachment_is_named(as_ordinary_user: Path) -> None:
+    secret = as_ordinary_user / "locked.txt"
+    secret.write_text("x")
+    secret.chmod(0)
+    draft = Draft(from_addr="me@example.com", to=("y@example.org",), attachments=(str(secret),))
+    with pytest.raises(InputError, match=r'"locked\.txt" cannot be read'):
+        build_message(draft)
+
+
+def test_huge_attachments_are_refused_before_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(message_module, "MAX_ATTACHMENT_BYTES", 1000)
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:  # sparse: large on paper, costs no disk or memory
+        handle.truncate(10**12)
+    draft = Draft(from_addr="me@example.com", to=("y@example.org",), attachments=(str(big),))
+    with pytest.raises(InputError, match=r'"big\.bin" is too large') as info:
+        build_message(draft)
+    assert info.value.field == "attachments"
+
+    # The cap is for all attachments together.
+    halves = []
+    for name in ("one.bin", "two.bin"):
+        (tmp_path / name).write_bytes(b"x" * 600)
+        halves.append(str(tmp_path / name))
+    draft = Draft(from_addr="me@example.com", to=("y@example.org",), attachments=tuple(halves))
+    with pytest.raises(InputError, match=r'"two\.bin" is too large'):
+        build_message(draft)
+
+
+def test_default_attachment_cap_is_sane() -> None:
+    assert 10 * 2**20 <= message_module.MAX_ATTACHMENT_BYTES <= 200 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"subject": "Hi\r\nBcc: victim@example.com"}, "subject"),
+        ({"subject": "line\nbreak"}, "subject"),
+        ({"to": ("you@example.org\r\nX-Evil: 1",)}, "to"),
+        ({"to": ("you@example.org,\nother@example.org",)}, "to"),
+        ({"cc": ('"Name\rX" <c@example.org>',)}, "cc"),
+        ({"bcc": ("b@example.org\n",)}, "bcc"),
+        ({"from_addr": "Evil\n <me@example.com>"}, "from"),
+    ],
+)
+def test_line_breaks_in_header_fields_are_refused(changes: dict[str, object], field: str) -> None:
+    draft = Draft(**{**BASIC.to_dict(), **{k: v for k, v in changes.items()}})
+    draft = Draft.from_dict({**BASIC.to_dict(), **changes})
+    with pytest.raises(InputError) as info:
+        build_message(draft)
+    assert info.value.field == field
+    assert "line break" in info.value.message
+
+
+def test_line_break_in_from_name_is_refused() -> None:
+    with pytest.raises(InputError) as info:
+        build_message(BASIC, from_name="Me\r\nBcc: x@example.com")
+    assert info.value.field == "from"
+
+
+# -- properties --------------------------------------------------------------------------
+
+HEADER_FIELDS = ("subject", "to", "cc", "bcc", "from", "from_name")
+_fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@_fast
+@given(subject=st.text(max_size=300), body=st.text(max_size=2000))
+def test_any_subject_and_body_round_trip(subject: str, body: str) -> None:
+    draft = Draft(from_addr="me@example.com", to=("you@example.org",), subject=subject, body=body)
+    if len((subject + "x").splitlines()) > 1:  # any character Python treats as a line end
+        with pytest.raises(InputError) as info:
+            build_message(draft)
+        assert info.value.field == "subject"
+        return
+    built = build_message(draft)
+    parsed = parse(built)
+    assert parsed["Subject"] == subject.strip(" \t")
+    expected = body.replace("\r\n", "\n").replace("\r", "\n")
+    if not expected.endswith("\n"):
+        expected += "\n"
+    assert body_of(parsed) == expected
+    assert built.size == len(built.message.as_bytes(policy=built.message.policy))
+
+
+@_fast
+@given(
+    field=st.sampled_from(HEADER_FIELDS),
+    before=st.text(max_size=20),
+    brk=st.sampled_from(["\r", "\n", "\r\n"]),
+    after=st.text(max_size=20),
+)
+def test_any_line_break_in_a_header_field_is_refused(
+    field: str, before: str, brk: str, after: str
+) -> None:
+    value = before + brk + after
+    data = BASIC.to_dict()
+    from_name = None
+    if field == "from_name":
+        from_name = value
+    elif field == "from":
+        data["from_addr"] = value
+    elif field == "subject":
+        data["subject"] = value
+    else:
+        data[field] = [value]
+    with pytest.raises(InputError) as info:
+        build_message(Draft.from_dict(data), from_name=from_name)
+    assert info.value.field == ("from" if field == "from_name" else field)
+
+
+@settings(max_examples=75, deadline=None)
+@given(subject=st.text(max_size=200), body=st.text(max_size=500))
+def test_round_trip_with_smtputf8(subject: str, body: str) -> None:
+    if len((subject + "x").splitlines()) > 1:
+        return
+    draft = Draft(
+        from_addr="zoë@example.com", to=("ñandú@bücher.example",), subject=subject, body=body
+    )
+    built = build_message(draft)
+    assert built.smtputf8
+    raw = built.message.as_bytes(policy=built.message.policy)
+    parsed = message_from_string(raw.decode("utf-8"), policy=policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Subject"] == subject.strip(" \t")
+    expected = body.replace("\r\n", "\n").replace("\r", "\n")
+    assert body_of(parsed) == (expected if expected.endswith("\n") else expected + "\n")

@@ -1,0 +1,144 @@
+"""Account list and editor: every field, port follows security, validation, keyring."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QListWidget, QPushButton
+
+from mailgui.core.accounts import Security
+from tests.ui.conftest import child, click, open_window
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+SECRET = "correct-horse-battery-staple-42"
+
+
+def fill_editor(qtbot: Any, window: Any, password: str = SECRET) -> None:
+    click(qtbot, window, "addAccountButton")
+    for name, text in (("accountName", "Work"), ("accountEmail", "me@example.com"),
+                       ("smtpHost", "smtp.example.com"), ("smtpUsername", "me"),
+                       ("smtpPassword", password)):
+        edit = child(window, QLineEdit, name)
+        edit.clear()
+        qtbot.keyClicks(edit, text)
+
+
+def test_empty_state_prompts_to_add_an_account(qtbot: Any, window: Any) -> None:
+    assert window.compose_stack.currentWidget() is window.welcome
+    assert child(window, QLabel, "accountListEmpty").isVisible()
+    click(qtbot, window, "emptyAddAccountButton")
+    assert window.tabs.currentWidget() is window.editor
+    assert child(window, QLineEdit, "accountName").hasFocus()
+
+
+def test_port_follows_security_unless_typed(qtbot: Any, window: Any) -> None:
+    click(qtbot, window, "addAccountButton")
+    security = child(window, QComboBox, "smtpSecurity")
+    port = child(window, QLineEdit, "smtpPort")
+    security.setCurrentIndex(security.findData(Security.SSL.value))
+    assert port.text() == "465"
+    security.setCurrentIndex(security.findData(Security.NONE.value))
+    assert port.text() == "25"
+    security.setCurrentIndex(security.findData(Security.STARTTLS.value))
+    assert port.text() == "587"
+    port.clear()
+    qtbot.keyClicks(port, "2525")
+    security.setCurrentIndex(security.findData(Security.SSL.value))
+    assert port.text() == "2525"
+
+
+def test_inline_validation_blocks_save(qtbot: Any, window: Any) -> None:
+    fill_editor(qtbot, window)
+    save = child(window, QPushButton, "saveAccountButton")
+    assert save.isEnabled()
+    email = child(window, QLineEdit, "accountEmail")
+    email.clear()
+    qtbot.keyClicks(email, "not-an-address")
+    assert child(window, QLabel, "accountEmailError").isVisible()
+    assert not save.isEnabled()
+    assert "Fix 1 field" in child(window, QLabel, "accountEditorSummary").text()
+    email.clear()
+    qtbot.keyClicks(email, "me@example.com")
+    port = child(window, QLineEdit, "smtpPort")
+    port.clear()
+    qtbot.keyClicks(port, "70000")
+    assert "65535" in child(window, QLabel, "smtpPortError").text()
+    assert not save.isEnabled()
+    port.clear()
+    qtbot.keyClicks(port, "587")
+    child(window, QLineEdit, "smtpHost").clear()
+    assert child(window, QLabel, "smtpHostError").isVisible()
+    assert not save.isEnabled()
+
+
+def test_insecure_auth_shows_a_warning(qtbot: Any, window: Any) -> None:
+    fill_editor(qtbot, window)
+    security = child(window, QComboBox, "smtpSecurity")
+    security.setCurrentIndex(security.findData(Security.NONE.value))
+    warning = child(window, QLabel, "insecureAuthWarning")
+    assert not warning.isVisible()
+    child(window, QCheckBox, "smtpAllowInsecureAuth").setChecked(True)
+    assert warning.isVisible() and "unencrypted" in warning.text()
+
+
+def test_add_duplicate_remove(qtbot: Any, window: Any) -> None:
+    fill_editor(qtbot, window)
+    click(qtbot, window, "saveAccountButton")
+    accounts_file = json.loads((window.config_dir / "accounts.json").read_text())
+    assert [a["name"] for a in accounts_file["accounts"]] == ["Work"]
+    assert accounts_file["accounts"][0]["smtp"]["username"] == "me"
+    listing = child(window, QListWidget, "accountList")
+    assert listing.count() == 1
+    assert window.compose_stack.currentWidget() is window.compose
+
+    click(qtbot, window, "duplicateAccountButton")
+    assert listing.count() == 2
+    assert "Work (copy)" in [a.name for a in window.accounts.accounts()]
+
+    click(qtbot, window, "removeAccountButton")
+    from PySide6.QtWidgets import QMessageBox
+
+    box = window.findChild(QMessageBox, "confirmDialog")
+    assert box is not None and "Remove the account" in box.text()
+    assert listing.count() == 2  # nothing happens before the user agrees
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmYesButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: listing.count() == 1)
+
+
+def test_password_goes_to_the_keyring_only(qtbot: Any, config_dir: Path,
+                                           secret_service: Any) -> None:
+    window = open_window(qtbot, config_dir)  # the real KeyringStore on the test Secret Service
+    fill_editor(qtbot, window)
+    click(qtbot, window, "saveAccountButton")
+    account = window.accounts.saved_accounts()[0]
+    from mailgui.core.credentials import KeyringStore, smtp_key
+
+    assert KeyringStore().get_password(smtp_key(account)) == SECRET
+    window.shutdown()
+    encoded = base64.b64encode(SECRET.encode())
+    files = [p for p in config_dir.rglob("*") if p.is_file()]
+    assert files, "the config folder should hold the account file at least"
+    for path in files:
+        data = path.read_bytes()
+        assert SECRET.encode() not in data, path
+        assert encoded not in data, path
+
+
+def test_edit_account_focuses_the_named_field(qtbot: Any, window: Any) -> None:
+    fill_editor(qtbot, window)
+    click(qtbot, window, "saveAccountButton")
+    account = window.accounts.saved_accounts()[0]
+    window.tabs.setCurrentWidget(window.compose_stack)
+    for field, name in (("smtp.security", "smtpSecurity"), ("smtp.port", "smtpPort"),
+                        ("smtp.host", "smtpHost"), ("smtp.username", "smtpUsername"),
+                        ("email", "accountEmail"), ("smtp.password", "smtpPassword")):
+        window.edit_account(account.id, field)
+        assert window.tabs.currentWidget() is window.editor
+        focused = window.focusWidget()
+        assert focused is not None and focused.objectName() == name, field

@@ -101,14 +101,18 @@ def main() -> int:
         text=True,
         cwd=ROOT,
     )
-    assert child.stdout is not None and child.stdin is not None
+    assert child.stdout is not None
+    assert child.stdin is not None
     port = int(child.stdout.readline())
     try:
         with tempfile.TemporaryDirectory() as tmp:
             built = make_built(args.mb, Path(tmp))
         size = len(serialize_message(built))
         print(f"message: {size / 1e6:.1f} MB on the wire, {args.rounds} rounds, port {port}")
-        runs = {"engine": lambda: engine_send(port, built), "smtplib": lambda: bare_send(port, built)}
+        runs = {
+            "engine": lambda: engine_send(port, built),
+            "smtplib": lambda: bare_send(port, built),
+        }
         for fn in runs.values():  # warm up both paths once
             fn()
         times: dict[str, list[float]] = {name: [] for name in runs}

@@ -233,8 +233,12 @@ def _password_for(account: Account, given: str | None, saved: bool) -> str | Non
 
 
 def exit_code(category: str | None, stage: str | None) -> int:
-    """The documented exit code: by failing stage, except outcomes that are not a stage."""
-    if category in ("input", "keyring", "cancelled"):
+    """The documented exit code: by failing stage, except outcomes that are not a stage.
+
+    TLS trouble is 5 wherever the handshake happened (at connect for SSL/TLS, or after
+    STARTTLS), so scripts can tell "encryption or certificate" apart from "STARTTLS missing".
+    """
+    if category in ("input", "keyring", "cancelled", "certificate", "tls-mode"):
         return CATEGORY_EXIT[category]
     if stage in EXIT_CODES:
         return EXIT_CODES[stage]

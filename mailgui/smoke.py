@@ -32,8 +32,8 @@ SANDBOX_TIMEOUT_S = 10.0
 # otherwise silently fall back to "no keyring" on a user's desktop that has one).
 NATIVE_KEYRING = {
     "linux": ("keyring.backends.SecretService", "secretstorage"),
-    "win32": ("keyring.backends.Windows",),
-    "darwin": ("keyring.backends.macOS",),
+    "win32": ("keyring.backends.Windows", "win32ctypes.pywin32.win32cred"),
+    "darwin": ("keyring.backends.macOS", "keyring.backends.macOS.api"),
 }
 
 
@@ -93,8 +93,9 @@ def check_keyring() -> str:
             importlib.import_module(module)
     except Exception as exc:  # any import or configuration error is the finding
         raise SmokeFailure("keyring", f"{type(exc).__name__}: {exc}") from exc
-    module_name = type(backend).__module__.rsplit(".", 1)[-1]
-    return module_name if module_name != "fail" else "fail (no OS keyring running)"
+    backends = getattr(backend, "backends", None) or [backend]  # a chainer lists its members
+    name = "+".join(type(b).__module__.rsplit(".", 1)[-1] for b in backends)
+    return name if name != "fail" else "fail (no OS keyring running)"
 
 
 def check_tls() -> tuple[str, int]:
@@ -127,8 +128,13 @@ def show_main_window(config_dir: Path) -> float:
     window = MainWindow(config_dir=config_dir)
     window.show()
     loop = QEventLoop()
-    poll = QTimer(interval=5)
-    poll.timeout.connect(lambda: _exposed(window) and loop.quit())
+
+    def quit_when_exposed() -> None:
+        if _exposed(window):
+            loop.quit()
+
+    poll = QTimer(interval=5)  # the window system exposes the window a few events after show()
+    poll.timeout.connect(quit_when_exposed)
     deadline = QTimer(singleShot=True, interval=EXPOSE_TIMEOUT_MS)
     deadline.timeout.connect(loop.quit)
     poll.start()

@@ -7,8 +7,10 @@ Writes into resources/sandbox/:
   untrusted.pem/.key  a self-signed certificate for the same names, for the
                       "untrusted certificate" simulation (nothing trusts it)
 
-The CA private key is thrown away after signing, and the CA carries name constraints
-(localhost and 127.0.0.1 only), so even the committed files cannot vouch for any real host.
+The names avoid the word "sandbox" on purpose: it is also the public demo password, and
+transcripts redact every occurrence of a password. The CA private key is thrown away after
+signing, and the CA carries name constraints (localhost and 127.0.0.1 only), so even the
+committed files cannot vouch for any real host.
 Everything is valid for 20 years. Needs the `cryptography` package (a dev-time tool only:
 the app itself just reads the PEM files).
 
@@ -37,7 +39,7 @@ FILES = ("ca.pem", "server.pem", "server.key", "untrusted.pem", "untrusted.key")
 def _name(common_name: str) -> x509.Name:
     return x509.Name(
         [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mailgui sandbox (loopback demo only)"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "mailgui demo server (loopback only)"),
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
         ]
     )
@@ -76,7 +78,7 @@ def _leaf_extensions(builder: x509.CertificateBuilder, key: ec.EllipticCurvePriv
 def make_ca() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     start, end = _validity()
-    name = _name("mailgui sandbox CA")
+    name = _name("mailgui demo CA")
     constraints = x509.NameConstraints(
         permitted_subtrees=[
             x509.DNSName(DNS_NAME),

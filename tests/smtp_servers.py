@@ -29,14 +29,20 @@ Fixtures (registered through ``pytest_plugins`` in tests/conftest.py):
 
 After a test: ``server.received`` (list of ``Received(mail_from, rcpt_tos, data)``),
 ``server.wait_for_messages(n)``, ``server.commands`` (command lines seen, AUTH arguments cut),
-``server.settings(**overrides)`` (a ServerSettings for "localhost", its port, mode and CA).
+``server.settings(**overrides)`` (a ServerSettings for "localhost", its port, mode and CA),
+``server.password``. Raw servers have ``.settings(security=Security.NONE, **overrides)``.
+
+Helpers: ``USER`` / ``PASSWORD`` (the default account), ``SENDER``, ``make_message(to=...,
+body=...)`` (a real BuiltMessage), ``cert_sha256(kind)`` (the fingerprint to pin),
+``trusted_ca()``, ``server_context(kind)``, ``DISCONNECT``.
 
 Example::
 
     def test_send(starttls_server):
         settings = starttls_server.settings()          # username USER, ca_file set
-        result = send_message(settings, PASSWORD, built, timeout=5)
-        assert result.ok and starttls_server.received[0].rcpt_tos == ["bob@example.test"]
+        result = send_message(settings, PASSWORD, make_message(), timeout=5)
+        assert result.ok, result.error
+        assert starttls_server.wait_for_messages(1)[0].rcpt_tos == ["bob@example.com"]
 """
 
 from __future__ import annotations

@@ -122,11 +122,17 @@ def _get_once(
     conn = http.client.HTTPSConnection(
         parts.hostname, parts.port or 443, timeout=timeout, context=context
     )
+    attached: int | None = None
     try:
         conn.connect()
         # http.client drops conn.sock once a response says "Connection: close"; keep our own
         # handle so every later read still gets a deadline-bounded timeout.
         sock = conn.sock
+        attach = getattr(cancel, "attach", None)
+        if attach is not None and sock is not None:
+            # CancelToken shuts an attached socket down on cancel(): a blocked read ends now.
+            attached = sock.fileno()
+            attach(attached)
         conn.request(
             "GET", path, headers={"User-Agent": USER_AGENT, "Accept": "application/xml, text/xml"}
         )
@@ -138,6 +144,9 @@ def _get_once(
             raise SourceFailed(f"answer larger than {options.max_bytes // 1024} KiB")
         return 200, None, _read_capped(sock, response, options, deadline, cancel)
     finally:
+        detach = getattr(cancel, "detach", None)
+        if attached is not None and detach is not None:
+            detach(attached)  # before close, so a reused descriptor number is never shut down
         conn.close()
 
 
@@ -159,6 +168,10 @@ def _read_capped(
             sock.settimeout(min(options.http_timeout, _remaining(deadline)))
         chunk = response.read1(min(16384, options.max_bytes + 1 - size))
         if not chunk:
+            if cancel is not None and cancel.cancelled:  # the token shut the socket down
+                raise SourceFailed("cancelled")
+            if response.length:  # http.client counts down what Content-Length promised
+                raise SourceFailed("answer cut short")
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)

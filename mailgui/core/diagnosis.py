@@ -18,6 +18,7 @@ from typing import Any
 from mailgui.core.accounts import Security
 from mailgui.core.diagnosis_mailgui import explain_mailgui_error
 from mailgui.core.diagnosis_network import (
+    SMTPLIB_STAGES,
     explain_closed,
     explain_os_error,
     explain_timeout,
@@ -70,6 +71,10 @@ STAGE_KIND = {
     "envelope": "mail",
     "data": "data",
 }
+# When every recipient is refused for one of these, the reason is not the addresses.
+NOT_ABOUT_ADDRESSES = frozenset(
+    {Category.AUTH, Category.STARTTLS, Category.RATE_LIMIT, Category.AUTH_UNAVAILABLE}
+)
 
 
 def _reply(kind: str) -> Handler:
@@ -123,7 +128,7 @@ def _recipients_refused(error: smtplib.SMTPRecipientsRefused, ctx: DiagnosisCont
     # first, a rate limit): that reason is the diagnosis.
     shared = {d.category for d in diagnoses}
     first = diagnoses[0]
-    if len(shared) == 1 and first.category != Category.RECIPIENTS:
+    if len(shared) == 1 and first.category in NOT_ABOUT_ADDRESSES:
         return _replace(
             first,
             explanation=f"{first.explanation} The message was not sent. Refused: {listing}.",
@@ -241,7 +246,9 @@ def _disconnected(error: smtplib.SMTPServerDisconnected, ctx: DiagnosisContext) 
     if is_timeout(cause):
         call = smtplib_call(error)
         stage = stage_of(error, ctx)
-        banner = call == "connect" if call else stage in (None, "connect", "banner")
+        banner = (
+            SMTPLIB_STAGES.get(call) == "connect" if call else stage in (None, "connect", "banner")
+        )
         return explain_timeout(error, ctx, banner)
     return explain_closed(error, ctx)
 

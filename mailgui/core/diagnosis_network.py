@@ -40,7 +40,10 @@ SMTPLIB_STAGES: dict[str, str] = {
     "sendmail": "envelope",
     "send_message": "envelope",
     "quit": "quit",
+    "read_banner": "connect",
 }
+# smtplib itself, and mailgui's subclass of smtplib.SMTP (same method names).
+SMTP_MODULES = ("smtplib", "mailgui.core.smtp_wire")
 EARLY_STAGES = frozenset({"dns", "connect", "tls", "ehlo", "banner"})
 UNREACHABLE_ERRNOS = frozenset(
     getattr(errno, name)
@@ -67,13 +70,14 @@ def trace(error: BaseException) -> list[tuple[str, str]]:
 def smtplib_call(error: BaseException) -> str | None:
     """The innermost smtplib method the error came out of (e.g. "login"), if any."""
     for module, function in trace(error):
-        if module == "smtplib" and function in SMTPLIB_STAGES:
+        if module in SMTP_MODULES and function in SMTPLIB_STAGES:
             return function
     return None
 
 
 def raised_in(error: BaseException, module: str, *functions: str) -> bool:
-    return any(m == module and f in functions for m, f in trace(error))
+    modules = SMTP_MODULES if module == "smtplib" else (module,)
+    return any(m in modules and f in functions for m, f in trace(error))
 
 
 def infer_stage(error: BaseException) -> str | None:
@@ -309,7 +313,7 @@ def explain_dns(error: socket.gaierror | socket.herror, ctx: DiagnosisContext) -
         )
     provider = detect_provider(None, ctx.email if isinstance(ctx.email, str) else None)
     if provider and provider.smtp_host and provider.smtp_host != host:
-        fixes.append(f"{provider.name} uses the server {provider.smtp_host}.")
+        fixes.append(f"Set Host to {provider.smtp_host} ({provider.name}'s outgoing server).")
         suggestion = {"host": provider.smtp_host}
     if temporary:
         title = "Could not look up the server name right now"
@@ -417,7 +421,10 @@ def explain_os_error(error: OSError, ctx: DiagnosisContext) -> Diagnosis:
     if isinstance(error, ConnectionRefusedError) or error.errno == errno.ECONNREFUSED:
         return explain_refused(error, ctx)
     if is_timeout(error):
-        banner = raised_in(error, "smtplib", "getreply") and smtplib_call(error) == "connect"
+        call = smtplib_call(error)
+        banner = (
+            raised_in(error, "smtplib", "getreply") and SMTPLIB_STAGES.get(call or "") == "connect"
+        )
         return explain_timeout(error, ctx, banner)
     if isinstance(error, ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
         return explain_closed(error, ctx)

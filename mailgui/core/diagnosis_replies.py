@@ -171,9 +171,21 @@ class Reply:
     provider: Provider | None
 
     @property
-    def first_line(self) -> str:
-        line = self.text.splitlines()[0] if self.text else ""
-        return line if len(line) <= 300 else line[:297] + "..."
+    def one_line(self) -> str:
+        """The whole reply on one line, continuation lines without their repeated code."""
+        lines = self.text.splitlines()
+        if not lines:
+            return ""
+        prefix = str(self.enhanced) if self.enhanced else None
+        parts = [lines[0].strip()]
+        for line in lines[1:]:
+            line = line.strip()
+            if prefix and line.startswith(prefix):
+                line = line[len(prefix) :].strip()
+            if line:
+                parts.append(line)
+        joined = " ".join(parts)
+        return joined if len(joined) <= 300 else joined[:297] + "..."
 
     @property
     def shown(self) -> str:
@@ -247,6 +259,15 @@ def fallback_advice(reply: Reply) -> Advice:
             ),
             retryable=False,
         )
+    if reply.kind == "rcpt":
+        return Advice(
+            Category.RECIPIENTS,
+            "The server refused this recipient",
+            "The server refused the recipient without a reply code mailgui understands.",
+            ("Check the address for typos.", "Read the server's reply below."),
+            retryable=False,
+            field="to",
+        )
     return Advice(
         Category.PROTOCOL,
         "The server gave an answer mailgui does not understand",
@@ -262,7 +283,7 @@ def fallback_advice(reply: Reply) -> Advice:
 
 
 def server_said(reply: Reply) -> str:
-    line = reply.first_line
+    line = reply.one_line
     if not line:
         return "The server gave no reason."
     code = f" ({reply.code})" if reply.code and not line.startswith(str(reply.code)) else ""
@@ -349,6 +370,8 @@ def refused_list(
             code, raw = value[0], value[1]
         else:
             code, raw = getattr(value, "code", None), getattr(value, "message", value)
+        if (number := as_code(code)) is not None and number < 300:
+            continue  # accepted (250 / 251)
         d = explain_reply("rcpt", code, raw, ctx, "envelope")
         reason = d.title if d.category == Category.RECIPIENTS else f"{d.title} ({d.category})"
         refused.append(

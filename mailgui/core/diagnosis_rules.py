@@ -474,6 +474,7 @@ GENERIC_RULES: tuple[ReplyRule, ...] = (
     rule(TOO_MANY_RCPTS, "rcpt", "mail", "data", enhanced=("x.5.3",)),
     rule(TOO_MANY_RCPTS, "rcpt", codes={452}, pattern=r"recipient"),
     rule(RATE_LIMITED, enhanced=("x.4.5",)),
+    rule(RATE_LIMITED, codes={450}),  # "try again later": limits, greylisting, busy mailboxes
     rule(RATE_LIMITED, codes={421}, pattern=_RATE_TEXT),
     rule(SERVER_BUSY, codes={421}),
     rule(RATE_LIMITED, pattern=_RATE_TEXT, klass=4),

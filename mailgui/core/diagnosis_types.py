@@ -169,4 +169,6 @@ class Diagnosis:
         if self.server_reply:
             code = " ".join(str(c) for c in (self.reply_code, self.enhanced_code) if c)
             lines += ["", f"Server reply{f' ({code})' if code else ''}: {self.server_reply}"]
+            if self.enhanced_meaning:
+                lines.append(f"Meaning: {self.enhanced_meaning}")
         return "\n".join(lines)

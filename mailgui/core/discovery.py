@@ -9,6 +9,7 @@ password is tried afterwards on the ranked winners alone (the top one or two), t
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import smtplib
 import socket
@@ -22,7 +23,7 @@ from typing import Any
 from mailgui.core.accounts import AuthMethod, Security, ServerSettings
 from mailgui.core.cancel import CancelToken
 from mailgui.core.errors import CertificatePinMismatch
-from mailgui.core.net import Resolved, open_connection, resolve
+from mailgui.core.net import Address, Resolved, open_connection, resolve
 from mailgui.core.smtp import Capabilities, check
 from mailgui.core.smtp_tls import TlsInfo, check_pin, make_tls_context, tls_info, verified_by
 
@@ -177,7 +178,9 @@ def make_candidates(
     """host x port list; unencrypted variants of the STARTTLS ports only when allowed."""
     choices = list(ports)
     if allow_plain:
-        choices += [PortChoice(p.port, Security.NONE) for p in ports if p.security is Security.STARTTLS]
+        choices += [
+            PortChoice(p.port, Security.NONE) for p in ports if p.security is Security.STARTTLS
+        ]
     return [
         Candidate(host, choice.port, choice.security, preference)
         for host in hosts
@@ -303,7 +306,14 @@ class _NameCache:
         if isinstance(found, BaseException):
             raise found
         # Same addresses, this candidate's port.
-        return Resolved(host, port, tuple((f, t, p, (a[0], port, *a[2:])) for f, t, p, a in found.addresses))  # type: ignore[misc]
+        return Resolved(host, port, tuple(_with_port(a, port) for a in found.addresses))
+
+
+def _with_port(address: Address, port: int) -> Address:
+    family, type_, proto, sockaddr = address
+    if len(sockaddr) == 4:  # IPv6: keep flow info and scope id
+        return (family, type_, proto, (sockaddr[0], port, sockaddr[2], sockaddr[3]))
+    return (family, type_, proto, (sockaddr[0], port))
 
 
 def _classify(
@@ -320,7 +330,8 @@ def _classify(
         _await_greeting(candidate, sock, deadline)
     client = smtplib.SMTP(local_hostname=local_hostname, timeout=_left(deadline))
     client.sock = sock
-    client._host = candidate.host  # smtplib's STARTTLS uses it for SNI and the name check
+    # smtplib's STARTTLS uses _host for SNI and the name check; connect() would set it.
+    client._host = candidate.host  # type: ignore[attr-defined]
     code, reply = client.getreply()
     if code != 220:
         raise _Lost(Outcome.PROTOCOL, f"greeting {code} {_text(reply)}")
@@ -341,10 +352,8 @@ def _classify(
     attempt.capabilities = Capabilities.parse(features)
     if settings.auth is AuthMethod.PASSWORD and not attempt.capabilities.auth:
         raise _Lost(Outcome.NO_AUTH, "the server offers no AUTH mechanism on this connection")
-    try:
+    with contextlib.suppress(OSError):  # the verdict is in; a rude goodbye changes nothing
         client.docmd("QUIT")
-    except OSError:
-        pass  # the verdict is in; a rude goodbye does not change it
     attempt.outcome = Outcome.WORKS
     mechs = " ".join(sorted(attempt.capabilities.auth)) or "none"
     attempt.detail = f"AUTH {mechs}" + (f", TLS {attempt.tls.version}" if attempt.tls else "")

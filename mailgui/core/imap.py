@@ -7,6 +7,7 @@ from another thread, and the protocol log goes through the redacting `Transcript
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import re
 import socket
@@ -48,8 +49,8 @@ class _Client(imaplib.IMAP4):
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return self._given_sock
 
-    def send(self, data: bytes) -> None:
-        text = data.decode("utf-8", "replace").rstrip("\r\n")
+    def send(self, data: Any) -> None:
+        text = bytes(data).decode("utf-8", "replace").rstrip("\r\n")
         if text:
             self._transcript.client(text)
         super().send(data)
@@ -114,7 +115,9 @@ class _Ladder:
 
     def end(self, detail: str, status: StageStatus = StageStatus.PASSED) -> None:
         assert self.current is not None
-        result = StageResult(self.current, status, (time.monotonic() - self._started) * 1000, detail)
+        result = StageResult(
+            self.current, status, (time.monotonic() - self._started) * 1000, detail
+        )
         self.stages.append(result)
         self.current = None
         if self.on_stage:
@@ -163,10 +166,8 @@ def check_imap(
     finally:
         cancel.detach()
         if client is not None:
-            try:
+            with contextlib.suppress(OSError):
                 client.shutdown()
-            except OSError:
-                pass
     return result
 
 
@@ -233,13 +234,13 @@ def _run(
     ladder.end(f"{len(result.mailboxes)} folders")
 
     ladder.begin(StageName.INBOX)
-    typ, data = client.status("INBOX", "(MESSAGES)")
-    _ok("STATUS INBOX", typ, data)
-    match = re.search(rb"MESSAGES\s+(\d+)", data[0] if data and isinstance(data[0], bytes) else b"")
+    typ, status = client.status("INBOX", "(MESSAGES)")
+    _ok("STATUS INBOX", typ, status)
+    match = re.search(rb"MESSAGES\s+(\d+)", _first(status))
     if match is None:  # some servers answer STATUS oddly; SELECT read-only always counts
-        typ, data = client.select("INBOX", readonly=True)
-        _ok("SELECT INBOX", typ, data)
-        match = re.match(rb"(\d+)", data[0] if data and isinstance(data[0], bytes) else b"")
+        typ, selected = client.select("INBOX", readonly=True)
+        _ok("SELECT INBOX", typ, selected)
+        match = re.match(rb"(\d+)", _first(selected))
     result.inbox_messages = int(match.group(1)) if match else None
     ladder.end(f"{result.inbox_messages} messages in INBOX")
     _logout(ladder, client)
@@ -271,6 +272,10 @@ def _wrap(sock: socket.socket, settings: ServerSettings, result: ImapResult) -> 
 def _ok(command: str, typ: str, data: list[Any]) -> None:
     if typ != "OK":
         raise ImapProtocolError(command, _decode(data))
+
+
+def _first(data: list[Any]) -> bytes:
+    return data[0] if data and isinstance(data[0], bytes) else b""
 
 
 def _mailbox_name(item: bytes) -> str:
@@ -327,6 +332,23 @@ def _imap_diagnosis(error: BaseException, context: DiagnosisContext) -> Diagnosi
                 "Use SSL/TLS on port 993 instead.",
                 "Check the server name and port with your provider.",
             ),
+            stage=stage,
+            actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
+            field="imap.security",
+            suggestion={"security": Security.SSL.value, "port": DEFAULT_IMAP_PORTS[Security.SSL]},
+        )
+    if (
+        isinstance(error, TimeoutError)
+        and stage == StageName.CAPABILITY
+        and context.security is not Security.SSL
+    ):
+        # Connected, then silence: an implicit-TLS port waits for our TLS hello, not a command.
+        return Diagnosis(
+            Category.TLS_MODE,
+            "The IMAP server expects SSL/TLS from the start",
+            f"{host} accepted the connection but never greeted: this port most likely wants an "
+            "encrypted connection at once (SSL/TLS), not STARTTLS or plain text.",
+            ("Choose SSL/TLS (port 993).", "Or use port 143 with STARTTLS."),
             stage=stage,
             actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
             field="imap.security",
@@ -398,8 +420,6 @@ def _for_imap(diagnosis: Diagnosis) -> Diagnosis:
         field_name = "imap." + field_name.removeprefix("smtp.")
     suggestion = dict(diagnosis.suggestion) if diagnosis.suggestion else None
     if suggestion and "security" in suggestion and "port" in suggestion:
-        try:
+        with contextlib.suppress(ValueError):
             suggestion["port"] = DEFAULT_IMAP_PORTS[Security(suggestion["security"])]
-        except ValueError:
-            pass
     return dataclasses.replace(diagnosis, field=field_name, suggestion=suggestion)

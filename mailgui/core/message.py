@@ -18,9 +18,17 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
+import email_validator
 from email_validator import EmailNotValidError, validate_email
 
 from mailgui.core.errors import InputError
+
+# email-validator refuses special-use names outright. A mail client must still reach company
+# mail on "corp.local" and the test domains of RFC 2606 that test servers use, so those two are
+# allowed (the library documents editing this list); .invalid, .onion, .arpa stay refused.
+email_validator.SPECIAL_USE_DOMAIN_NAMES[:] = [
+    name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES if name not in ("local", "test")
+]
 
 # Attachments are read into memory to be encoded; refuse more than this in one message rather
 # than exhausting memory (base64 adds a third on top). Providers accept far less anyway.

@@ -21,7 +21,7 @@ from mailgui.core.cancel import CancelToken
 from mailgui.core.diagnosis import Category, Diagnosis, DiagnosisContext, explain
 from mailgui.core.errors import Cancelled, CertificatePinMismatch
 from mailgui.core.smtp import Capabilities, SmtpSession, TlsInfo
-from mailgui.core.stages import StageName, StageResult, StageStatus
+from mailgui.core.stages import StageName, StageResult
 from mailgui.core.transcript import Transcript
 
 # The order a ladder shows before it runs (the UI draws these rows up front).
@@ -135,9 +135,7 @@ def run_ladder(
     return ladder.run(dry_run=dry_run, send_test=send_test, mx_timeout=mx_timeout)
 
 
-def run_account(
-    account: Account, password: str | None, **options: Any
-) -> ProbeResult:
+def run_account(account: Account, password: str | None, **options: Any) -> ProbeResult:
     """The ladder for an account's SMTP settings, with its address for MX and the dry run."""
     return run_ladder(account.smtp, password, email=account.email or None, **options)
 
@@ -345,9 +343,12 @@ class _Ladder:
                 self.session.add_certificate_details(error)
                 tls = self.session.tls
             result.certificate = tls
-            if isinstance(error, ssl.SSLCertVerificationError) and tls is not None:
-                if error.verify_code == 62 or not _name_matches(self.settings.host, tls.names):
-                    result.suggested_host = host_from_certificate(self.settings.host, tls.names)
+            other_name = isinstance(error, ssl.SSLCertVerificationError) and (
+                error.verify_code == 62
+                or (tls is not None and not _name_matches(self.settings.host, tls.names))
+            )
+            if other_name and tls is not None:
+                result.suggested_host = host_from_certificate(self.settings.host, tls.names)
         context = DiagnosisContext.for_settings(
             self.settings,
             self.email,
@@ -408,4 +409,7 @@ def planned_stages(security: Security, *, imap: bool = False) -> list[str]:
     names = [StageName.DNS, StageName.CONNECT]
     if security is Security.SSL:
         names.append(StageName.TLS)
-    return [*names, *(n for n in SMTP_STAGES if n not in (StageName.DNS, StageName.CONNECT, StageName.TLS))]
+    return [
+        *names,
+        *(n for n in SMTP_STAGES if n not in (StageName.DNS, StageName.CONNECT, StageName.TLS)),
+    ]

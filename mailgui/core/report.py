@@ -172,7 +172,9 @@ class _Writer:
         else:
             for s in stages:
                 mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}.get(s["status"], "?")
-                self.line(f"[{mark}] {s['name']:<10} {s['duration_ms']:>8} ms  {s.get('detail', '')}")
+                self.line(
+                    f"[{mark}] {s['name']:<10} {s['duration_ms']:>8} ms  {s.get('detail', '')}"
+                )
         self.blank()
 
     def diagnosis(self, d: dict[str, Any]) -> None:

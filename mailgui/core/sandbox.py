@@ -1,7 +1,7 @@
 """The built-in SMTP sandbox: a real SMTP server on loopback, so the app works without an account.
 
-It speaks STARTTLS with a bundled certificate, requires AUTH (user and password "sandbox", a
-public demo credential), keeps every message it receives on disk, and can make the next send
+It speaks STARTTLS with a bundled certificate, requires AUTH (user "sandbox", password
+"mailgui-demo-password", a public demo credential), keeps every message it receives on disk, and can make the next send
 fail in a chosen way (`simulate`) so every error dialog can be seen without a real provider.
 The server runs an asyncio loop in a background thread (aiosmtpd's Controller).
 """
@@ -294,8 +294,9 @@ class _Controller(Controller):
         connection = _SandboxSMTP(
             self.sandbox,
             self.handler,
-            hostname="sandbox.mailgui",
-            ident="mailgui sandbox ESMTP",
+            # A name of its own, so transcripts read as the demo server's, not a real provider's.
+            hostname="mailgui-demo.localhost",
+            ident="mailgui demo server ESMTP",
             tls_context=self.sandbox._tls_context_for_next_connection(),
             require_starttls=True,
             auth_required=True,
@@ -344,8 +345,10 @@ class Sandbox:
 
     ACCOUNT_ID = "sandbox"
     USERNAME = "sandbox"
-    PASSWORD = "sandbox"  # a public demo credential for a loopback-only server, not a secret
-    EMAIL = "you@sandbox.example"  # .example is reserved (RFC 2606): clearly fake, valid syntax
+    # A public demo credential for a loopback-only server, not a secret. Transcripts redact the
+    # password wherever it appears, so it must not be a word the server or the user also says.
+    PASSWORD = "mailgui-demo-password"
+    EMAIL = "you@mailgui.example"  # .example is reserved (RFC 2606): clearly fake, valid syntax
 
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.data_dir = Path(data_dir)
@@ -366,7 +369,10 @@ class Sandbox:
         """Start listening; `port` then holds the real port. Starting twice is harmless."""
         if self._controller is not None:
             return
-        controller = _Controller(self, self.host, self.port)
+        # "localhost" may resolve to two addresses (and port 0 would then give two ports); the
+        # certificate names both, so listen on the IPv4 loopback and keep the name for clients.
+        bind = "127.0.0.1" if self.host == "localhost" else self.host
+        controller = _Controller(self, bind, self.port)
         controller.start()
         self._controller = controller
         self.port = controller.port

@@ -61,7 +61,7 @@ SIZE_REPLY = "552 5.3.4 Error: message file too big"
 
 
 def sender_refused_reply(address: str) -> str:
-    return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user sandbox"
+    return f"553 5.7.1 <{address}>: Sender address rejected: not owned by the signed-in user"
 
 
 def recipient_refused_reply(address: str) -> str:

@@ -7,23 +7,22 @@ them), plus mailgui.core.errors types. `check()` and `send_message()` never rais
 
 from __future__ import annotations
 
-import copy
-import email.policy
-import io
 import smtplib
 import ssl
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from email.generator import BytesGenerator
-from email.message import EmailMessage, Message
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import Any, Protocol
 
 from mailgui.core.accounts import AuthMethod, Security, ServerSettings
 from mailgui.core.cancel import CancelToken
 from mailgui.core.errors import Cancelled, InputError, InsecureAuthRefused, MessageTooBig
 from mailgui.core.net import open_connection, resolve
+from mailgui.core.smtp_results import (
+    Capabilities,
+    RecipientResult,
+    SendableMessage,
+    SessionResult,
+)
 from mailgui.core.smtp_tls import (
     TlsInfo,
     check_pin,
@@ -32,7 +31,7 @@ from mailgui.core.smtp_tls import (
     unverified_context,
     verified_by,
 )
-from mailgui.core.smtp_wire import Progress, WireSMTP
+from mailgui.core.smtp_wire import Progress, WireSMTP, serialize_parts
 from mailgui.core.stages import StageName, StageResult, StageStatus
 from mailgui.core.transcript import Transcript
 
@@ -53,129 +52,9 @@ __all__ = [
 DEFAULT_TIMEOUT = 30.0
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What the server announced in its EHLO reply."""
-
-    starttls: bool = False
-    auth: frozenset[str] = frozenset()
-    size: int | None = None  # None: no limit announced (or SIZE 0, which means the same)
-    eightbitmime: bool = False
-    smtputf8: bool = False
-    pipelining: bool = False
-    raw: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def parse(cls, features: Mapping[str, str]) -> Capabilities:
-        """From smtplib's `esmtp_features` (lowercase keyword -> parameters)."""
-        feats = {str(k).lower(): str(v).strip() for k, v in features.items()}
-        size_text = feats.get("size", "")
-        size = int(size_text) if size_text.isdigit() and int(size_text) > 0 else None
-        auth = frozenset(m.upper() for m in feats.get("auth", "").split())
-        return cls(
-            starttls="starttls" in feats,
-            auth=auth,
-            size=size,
-            eightbitmime="8bitmime" in feats,
-            smtputf8="smtputf8" in feats,
-            pipelining="pipelining" in feats,
-            raw=tuple(feats.items()),
-        )
-
-    def summary(self) -> str:
-        parts = []
-        if self.starttls:
-            parts.append("STARTTLS")
-        if self.auth:
-            parts.append("AUTH " + " ".join(sorted(self.auth)))
-        if self.size:
-            parts.append(f"SIZE {self.size}")
-        for flag, name in (
-            (self.eightbitmime, "8BITMIME"),
-            (self.smtputf8, "SMTPUTF8"),
-            (self.pipelining, "PIPELINING"),
-        ):
-            if flag:
-                parts.append(name)
-        return ", ".join(parts) or "no extensions"
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "starttls": self.starttls,
-            "auth": sorted(self.auth),
-            "size": self.size,
-            "8bitmime": self.eightbitmime,
-            "smtputf8": self.smtputf8,
-            "pipelining": self.pipelining,
-            "raw": {k: v for k, v in self.raw},
-        }
-
-
-@dataclass(frozen=True)
-class RecipientResult:
-    address: str
-    accepted: bool
-    code: int | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "accepted": self.accepted,
-            "code": self.code,
-            "message": self.message,
-        }
-
-
-@dataclass
-class SessionResult:
-    ok: bool
-    stages: list[StageResult]
-    capabilities: Capabilities | None
-    tls: TlsInfo | None
-    recipients: dict[str, RecipientResult]
-    transcript: Transcript
-    error: BaseException | None  # the ORIGINAL exception object (Cancelled included)
-    failed_stage: str | None
-
-    @property
-    def partial(self) -> bool:
-        """Sent, but some recipients were refused."""
-        return self.ok and any(not r.accepted for r in self.recipients.values())
-
-    @property
-    def cancelled(self) -> bool:
-        return isinstance(self.error, Cancelled)
-
-
-class SendableMessage(Protocol):
-    """What `send` needs of mailgui.core.message.BuiltMessage."""
-
-    @property
-    def message(self) -> EmailMessage | Message: ...
-    @property
-    def envelope_from(self) -> str: ...
-    @property
-    def recipients(self) -> tuple[str, ...]: ...
-    @property
-    def smtputf8(self) -> bool: ...
-    @property
-    def size(self) -> int: ...
-
-
 def serialize_message(built: SendableMessage) -> bytes:
-    """The message as it goes on the wire: CRLF line ends, no Bcc header, UTF-8 headers only
-    when the message needs SMTPUTF8 (what smtplib.send_message does, minus a second copy)."""
-    msg = built.message
-    if "Bcc" in msg or "Resent-Bcc" in msg:
-        msg = copy.copy(msg)  # deleting assigns a new header list: the original keeps its Bcc
-        del msg["Bcc"]
-        del msg["Resent-Bcc"]
-    base = msg.policy if isinstance(msg.policy, email.policy.EmailPolicy) else email.policy.SMTP
-    policy = base.clone(linesep="\r\n", utf8=built.smtputf8)
-    with io.BytesIO() as buffer:
-        BytesGenerator(buffer, policy=policy).flatten(msg, linesep="\r\n")
-        return buffer.getvalue()  # shares the buffer's bytes: no copy
+    """The message exactly as `send` puts it on the wire (before dot-stuffing)."""
+    return serialize_parts(built.message, built.smtputf8).tobytes()
 
 
 class _Stage:
@@ -364,7 +243,7 @@ class SmtpSession:
                 )
             if caps.size and built.size > caps.size:
                 raise MessageTooBig(built.size, caps.size)
-            flat = serialize_message(built)
+            flat = serialize_parts(built.message, built.smtputf8)
             if caps.size and len(flat) > caps.size:
                 raise MessageTooBig(len(flat), caps.size)
             options: list[str] = []
@@ -386,7 +265,8 @@ class SmtpSession:
             self._smtp.before_data = envelope_done
             self._smtp.progress = progress
             try:
-                self._smtp.sendmail(built.envelope_from, rcpts, flat, options)
+                # sendmail only needs len() and hands the payload on to our data().
+                self._smtp.sendmail(built.envelope_from, rcpts, flat, options)  # type: ignore[arg-type]
             except smtplib.SMTPRecipientsRefused:
                 self._fill_recipients(rcpts)
                 raise

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
+import email.policy
 import re
 import smtplib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from email.base64mime import body_encode as encode_base64
+from email.generator import BytesGenerator
+from email.message import Message
 
 from mailgui.core.cancel import CancelToken
 from mailgui.core.transcript import Transcript
@@ -20,8 +24,114 @@ CHUNK = 64 * 1024
 _MAXLINE = 8192  # smtplib's own limit for a reply line
 _MAXCHALLENGE = 5
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what email.generator splits lines on
+_BLOCK = 1024 * 1024
 
 Progress = Callable[[int, int], None]
+
+
+class WirePayload:
+    """A serialized message as a list of byte segments: built without one big contiguous
+    buffer (and its reallocations), streamed by `WireSMTP.data` chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes | WirePayload) -> int:
+        if isinstance(data, WirePayload):  # a sub-part rendered by _LeanGenerator
+            self.parts.extend(data.parts)
+        elif data:
+            self.parts.append(data)
+        self._size += len(data)
+        return len(data)
+
+    def getvalue(self) -> WirePayload:
+        # email.generator renders each part into a fresh buffer and then writes
+        # buffer.getvalue() into its parent: handing over the segments avoids a copy per level.
+        return self
+
+    def __len__(self) -> int:
+        return self._size
+
+    def isascii(self) -> bool:
+        return all(part.isascii() for part in self.parts)
+
+    def endswith(self, suffix: bytes) -> bool:
+        tail = b"".join(self.parts[-len(suffix) :])[-len(suffix) :]
+        return tail == suffix
+
+    def tobytes(self) -> bytes:
+        return b"".join(self.parts)
+
+    def chunks(self, size: int = CHUNK) -> Iterator[bytes]:
+        """The payload again, as bytes chunks of `size` (the last one shorter)."""
+        yield from _rechunk(self.parts, size)
+
+
+def _rechunk(parts: Iterable[bytes], size: int) -> Iterator[bytes]:
+    pending = bytearray()
+    for part in parts:
+        view = memoryview(part)
+        pos = 0
+        if pending:
+            pos = min(size - len(pending), len(part))
+            pending += view[:pos]
+            if len(pending) < size:
+                continue
+            yield bytes(pending)
+            pending = bytearray()
+        while len(part) - pos >= size:
+            yield bytes(view[pos : pos + size])
+            pos += size
+        pending += view[pos:]
+    if pending:
+        yield bytes(pending)
+
+
+class _LeanGenerator(BytesGenerator):
+    """BytesGenerator with the same output and less memory: parts are rendered into segment
+    lists instead of one buffer per nesting level (each copied into its parent), and line
+    endings are converted in 1 MiB blocks (the stock code first splits a whole part into a
+    list of line strings: 35 MB for a 20 MB attachment).
+
+    Only used when every multipart already has its boundary: choosing one needs the
+    rendered text of the sub-parts as a single bytes object.
+    """
+
+    def _new_buffer(self) -> WirePayload:
+        return WirePayload()
+
+    def _write_lines(self, lines: str) -> None:
+        if len(lines) <= _BLOCK:
+            super()._write_lines(lines)  # type: ignore[misc]
+            return
+        start, end_of_text = 0, len(lines)
+        while start < end_of_text:
+            end = min(start + _BLOCK, end_of_text)
+            if end < end_of_text:
+                # Cut just after a LF so that no CRLF pair is split between two blocks.
+                cut = lines.rfind("\n", start, end)
+                end = cut + 1 if cut >= 0 else lines.find("\n", end) + 1 or end_of_text
+            self.write(_LINE_BREAK.sub(self._NL, lines[start:end]))  # type: ignore[attr-defined]
+            start = end
+
+
+def serialize_parts(message: Message, smtputf8: bool) -> WirePayload:
+    """The message as it goes on the wire: CRLF line ends, no Bcc header, UTF-8 headers only
+    when the message needs SMTPUTF8 (what smtplib.send_message does, with less memory)."""
+    msg = message
+    if "Bcc" in msg or "Resent-Bcc" in msg:
+        msg = copy.copy(msg)  # deleting assigns a new header list: the original keeps its Bcc
+        del msg["Bcc"]
+        del msg["Resent-Bcc"]
+    base = msg.policy if isinstance(msg.policy, email.policy.EmailPolicy) else email.policy.SMTP
+    policy = base.clone(linesep="\r\n", utf8=smtputf8)
+    payload = WirePayload()
+    lean = all(part.get_boundary() for part in msg.walk() if part.is_multipart())
+    generator = _LeanGenerator if lean else BytesGenerator
+    generator(payload, policy=policy).flatten(msg, linesep="\r\n")
+    return payload
 
 
 class WireSMTP(smtplib.SMTP):
@@ -137,7 +247,7 @@ class WireSMTP(smtplib.SMTP):
         second full copy, progress after each chunk, the cancel token checked in between."""
         if self.before_data is not None:
             self.before_data()
-        payload = msg if isinstance(msg, bytes) else _as_bytes(msg)
+        payload = msg if isinstance(msg, WirePayload) else _as_payload(msg)
         self.putcmd("data")
         code, repl = self.getreply()
         if code != 354:
@@ -146,22 +256,20 @@ class WireSMTP(smtplib.SMTP):
         if sock is None:
             raise smtplib.SMTPServerDisconnected("please run connect() first")
         total = len(payload)
-        view = memoryview(payload)
         at_line_start = True
         sent = 0
-        while sent < total:
+        for chunk in payload.chunks():
             self.cancel.raise_if_cancelled()
-            end = min(sent + CHUNK, total)
-            starts_with_dot = payload[sent] == 0x2E  # "."
-            if starts_with_dot or payload.find(b"\n.", sent, end) >= 0:
-                chunk = _LEADING_DOT.sub(b"..", payload[sent:end])
+            starts_with_dot = chunk.startswith(b".")
+            if starts_with_dot or b"\n." in chunk:
+                stuffed = _LEADING_DOT.sub(b"..", chunk)
                 if starts_with_dot and not at_line_start:
-                    chunk = chunk[1:]  # that dot continues a line of the previous chunk
-                sock.sendall(chunk)
+                    stuffed = stuffed[1:]  # that dot continues a line of the previous chunk
+                sock.sendall(stuffed)
             else:
-                sock.sendall(view[sent:end])  # zero-copy: nothing to stuff here
-            at_line_start = payload[end - 1] == 0x0A
-            sent = end
+                sock.sendall(chunk)
+            at_line_start = chunk.endswith(b"\n")
+            sent += len(chunk)
             if self.progress is not None:
                 self.progress(sent, total)
         # The terminator goes last, after the final progress call and cancel check: until it
@@ -179,8 +287,11 @@ def _b64(text: str) -> str:
     return encode_base64(text.encode("utf-8"), eol="")
 
 
-def _as_bytes(msg: object) -> bytes:
+def _as_payload(msg: object) -> WirePayload:
+    payload = WirePayload()
     if isinstance(msg, str):
         # smtplib's rule for str messages: fix line endings, ASCII only.
-        return re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", msg).encode("ascii")
-    return bytes(memoryview(msg))  # type: ignore[arg-type]
+        payload.write(re.sub(r"(?:\r\n|\n|\r(?!\n))", "\r\n", msg).encode("ascii"))
+    else:
+        payload.write(bytes(memoryview(msg)))  # type: ignore[arg-type]
+    return payload

@@ -30,7 +30,7 @@ from mailgui.core.accounts import (
     ServerSettings,
     normalize_fingerprint,
 )
-from mailgui.ui.compose import ERROR_STYLE, set_invalid
+from mailgui.ui.compose import error_label, paint_red, set_invalid
 
 # Diagnosis.field -> objectName of the control that fixes it.
 FIELD_WIDGETS = {
@@ -65,8 +65,8 @@ class AccountEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("accountEditor")
-        self.setStyleSheet(ERROR_STYLE)
         self._account: Account | None = None
+        self._loading = False
         self._port_typed = {"smtp": False, "imap": False}
         self._errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}
@@ -181,7 +181,7 @@ class AccountEditor(QWidget):
         )
         self.insecure_warning = QLabel(INSECURE_WARNING, self)
         self.insecure_warning.setObjectName("insecureAuthWarning")
-        self.insecure_warning.setProperty("role", "error")
+        paint_red(self.insecure_warning)
         self.insecure_warning.setWordWrap(True)
         form.addRow("", self.insecure_warning)
 
@@ -224,12 +224,13 @@ class AccountEditor(QWidget):
 
         self.summary = QLabel(self)
         self.summary.setObjectName("accountEditorSummary")
-        self.summary.setProperty("role", "error")
+        paint_red(self.summary)
         self.summary.setWordWrap(True)
-        self.save_button = QPushButton("&Save", self)
+        self.save_button = QPushButton("Save", self)
+        self.save_button.setShortcut("Ctrl+S")
         self.save_button.setObjectName("saveAccountButton")
         self.save_button.setAccessibleName("Save account")
-        self.save_button.setToolTip("Save the account (the password goes to the keyring)")
+        self.save_button.setToolTip("Save the account, Ctrl+S (the password goes to the keyring)")
         self.test_button = QPushButton("&Test connection…", self)
         self.test_button.setObjectName("testConnectionButton")
         self.test_button.setAccessibleName("Test connection")
@@ -237,6 +238,7 @@ class AccountEditor(QWidget):
             "Connect to the server with these settings and report each step"
         )
         buttons = QHBoxLayout()
+        buttons.setContentsMargins(9, 0, 9, 9)
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.save_button)
@@ -296,16 +298,14 @@ class AccountEditor(QWidget):
         widget.setObjectName(object_name)
         widget.setAccessibleName(accessible)
         widget.setToolTip(tip)
-        error = QLabel(self)
-        error.setObjectName(f"{object_name}Error")
-        error.setProperty("role", "error")
-        error.setWordWrap(True)
-        error.hide()
+        error = error_label(self, f"{object_name}Error")
         box = QVBoxLayout()
         box.setSpacing(2)
         box.addWidget(row_widget or widget)
         box.addWidget(error)
-        form.addRow(label, box)
+        caption = QLabel(label, self)
+        caption.setBuddy(widget)  # a layout row gets no buddy by itself: keep Alt+key working
+        form.addRow(caption, box)
         self._errors[object_name] = error
         self._fields[object_name] = widget
 
@@ -329,6 +329,7 @@ class AccountEditor(QWidget):
     def load(self, account: Account | None, *, has_password: bool = False) -> None:
         """Show `account` (None: a new, empty one)."""
         self._account = account
+        self._loading = True
         smtp = account.smtp if account else ServerSettings()
         self.title.setText(f"Account: {account.name}" if account else "New account")
         self.name.setText(account.name if account else "")
@@ -356,6 +357,7 @@ class AccountEditor(QWidget):
         for widget in self._fields.values():
             widget.setEnabled(not builtin)
         self.ca_button.setEnabled(not builtin)
+        self._loading = False
         self.validate()
 
     @staticmethod
@@ -475,6 +477,8 @@ class AccountEditor(QWidget):
 
     @Slot()
     def validate(self) -> bool:
+        if self._loading:  # load() validates once at the end, not once per field
+            return True
         found = self.problems()
         for name, widget in self._fields.items():
             set_invalid(widget, found.get(name), self._errors[name])
@@ -490,7 +494,7 @@ class AccountEditor(QWidget):
         else:
             self.summary.setText("")
         self.save_button.setEnabled(not found and not builtin)
-        self.save_button.setToolTip(self.summary.text() or "Save the account")
+        self.save_button.setToolTip(self.summary.text() or "Save the account (Ctrl+S)")
         self.test_button.setEnabled(not found)
         return not found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -33,11 +34,19 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("mailgui")
     app.setOrganizationName("mailgui")
     app.setApplicationVersion(__version__)
+    apply_theme(app)
+    # The icon comes from the dialogs module, whose imports (ssl, the error dialog) would delay
+    # the first paint: set it on the first turn of the event loop instead.
+    QTimer.singleShot(0, _set_icon)
+    return app
+
+
+def _set_icon() -> None:
     from mailgui.ui.dialogs import app_icon
 
-    app.setWindowIcon(app_icon())
-    apply_theme(app)
-    return app
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        app.setWindowIcon(app_icon())
 
 
 def run(config_dir: Path | None, sandbox: bool) -> int:

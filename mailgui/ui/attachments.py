@@ -146,5 +146,9 @@ class AttachmentPanel(QWidget):
                         "refuse it. Remove files or share a link instead."
                     )
         self.summary.setText(text)
-        self.summary.setProperty("warning", self.over_limit)
+        if self.summary.property("warning") is not self.over_limit:
+            from mailgui.ui.compose import paint_red
+
+            self.summary.setProperty("warning", self.over_limit)
+            paint_red(self.summary, self.over_limit)
         self.summary.setAccessibleDescription(text)

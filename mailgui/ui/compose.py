@@ -9,7 +9,7 @@ import itertools
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QObject, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,11 +31,15 @@ if TYPE_CHECKING:
     from mailgui.core.message import Draft
 
 # One red that reads on light and dark palettes alike; everything else comes from the palette.
-ERROR_STYLE = """
-QLineEdit[invalid="true"] { border: 1px solid #e5534b; border-radius: 3px; padding: 2px; }
-QLabel[role="error"] { color: #e5534b; }
-QLabel[warning="true"] { color: #e5534b; }
+ERROR_RED = "#e5534b"
+# For a dialog that styles its invalid fields and role="error" labels with one sheet.
+ERROR_STYLE = f"""
+QLineEdit[invalid="true"] {{ border: 1px solid {ERROR_RED}; border-radius: 3px; padding: 2px; }}
+QLabel[role="error"] {{ color: {ERROR_RED}; }}
+QLabel[warning="true"] {{ color: {ERROR_RED}; }}
 """
+# Applied to an invalid field alone: a window-wide style sheet would slow every paint.
+_INVALID_FIELD = f"border: 1px solid {ERROR_RED}; border-radius: 3px; padding: 2px;"
 ADDRESS_FIELDS = ("to", "cc", "bcc")
 
 
@@ -47,13 +51,37 @@ def local_files(mime: QMimeData) -> list[str]:
 
 def set_invalid(widget: QWidget, message: str | None, label: QLabel | None = None) -> None:
     """Red border on `widget` and the message in `label` (hidden when valid)."""
-    widget.setProperty("invalid", bool(message))
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
+    invalid = bool(message)
+    if widget.property("invalid") is not invalid:  # restyling is costly: only on a change
+        widget.setProperty("invalid", invalid)
+        if isinstance(widget, QLineEdit):
+            widget.setStyleSheet(_INVALID_FIELD if invalid else "")
+        else:
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
     widget.setAccessibleDescription(message or "")
     if label is not None:
         label.setText(message or "")
-        label.setVisible(bool(message))
+        label.setVisible(invalid)
+
+
+def paint_red(label: QLabel, red: bool = True) -> None:
+    """Error text colour for one label, from its palette (no style sheet)."""
+    palette = label.parentWidget().palette() if label.parentWidget() else QPalette()
+    if red:
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(ERROR_RED))
+    label.setPalette(palette)
+
+
+def error_label(parent: QWidget, name: str) -> QLabel:
+    """A hidden, word-wrapped, red label shown under a field when it is wrong."""
+    label = QLabel(parent)
+    label.setObjectName(name)
+    label.setProperty("role", "error")
+    label.setWordWrap(True)
+    paint_red(label)
+    label.hide()
+    return label
 
 
 class BodyEdit(QPlainTextEdit):
@@ -82,7 +110,6 @@ class ComposePane(QWidget):
         super().__init__(parent)
         self.setObjectName("composePane")
         self.setAcceptDrops(True)
-        self.setStyleSheet(ERROR_STYLE)
         self.outbox_id: str | None = None  # set while editing a message from the Outbox
         self._loading = False
 
@@ -102,16 +129,14 @@ class ComposePane(QWidget):
             edit = QLineEdit(self)
             self._name(edit, f"compose{field.title()}", field.title(), tips[field])
             edit.setPlaceholderText("name@example.com, Other Person <other@example.com>")
-            error = QLabel(self)
-            error.setObjectName(f"compose{field.title()}Error")
-            error.setProperty("role", "error")
-            error.setWordWrap(True)
-            error.hide()
+            error = error_label(self, f"compose{field.title()}Error")
             box = QVBoxLayout()
             box.setSpacing(2)
             box.addWidget(edit)
             box.addWidget(error)
-            form.addRow(f"&{field.title()}:", box)
+            label = QLabel(f"&{field.title()}:", self)
+            label.setBuddy(edit)  # a layout row gets no buddy by itself: keep Alt+T working
+            form.addRow(label, box)
             self.edits[field] = edit
             self.errors[field] = error
             edit.textChanged.connect(self._address_edited)

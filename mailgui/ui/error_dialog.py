@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
+    QSpacerItem,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -54,8 +56,12 @@ _WINDOW_TITLES: dict[Category, str] = {
 }
 _WARNINGS = {Category.RECIPIENTS, Category.RATE_LIMIT, Category.KEYRING, Category.INPUT}
 
-_URL = re.compile(r"https?://[^\s<>\"']+")
-_TRAILING = ".,;:!?)]}'\""
+TEXT_WIDTH = 460  # pixels for the text column: about 70 characters per line
+
+# A URL ends at white space, markup or any quote mark (core quotes replies with “…”).
+
+_URL = re.compile(r"https?://[^\s<>\"'“”‘’«»]+")
+_TRAILING = ".,;:!?)]}"
 
 
 def window_title_for(diagnosis: Diagnosis) -> str:
@@ -133,7 +139,6 @@ class ErrorDialog(QDialog):
         self.setAccessibleName(self.windowTitle())
         self.setAccessibleDescription(diagnosis.title)
         self.setSizeGripEnabled(True)
-        self.setMinimumWidth(560)
         self._action_buttons: dict[Action, QPushButton] = {}
 
         body = QVBoxLayout()
@@ -164,6 +169,9 @@ class ErrorDialog(QDialog):
                 )
             )
 
+        # A readable line length; the layout (not a fixed minimum) then also makes room for
+        # every button, so no button text is ever cut.
+        body.addSpacerItem(QSpacerItem(TEXT_WIDTH, 0, QSizePolicy.Policy.Minimum))
         # Extra height (word-wrapped labels over-estimate it) goes below the text, not between.
         body.addStretch(1)
 
@@ -181,10 +189,10 @@ class ErrorDialog(QDialog):
         self.details.setObjectName("errorDetails")
         self.details.setAccessibleName("Technical details")
         self.details.setReadOnly(True)
-        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.details.setPlainText(details_text(diagnosis, transcript))
-        self.details.setMinimumHeight(180)
+        self.details.setMinimumHeight(160)
         self.details.setVisible(False)
 
         self.details_button = QPushButton("Show details", self)
@@ -205,19 +213,24 @@ class ErrorDialog(QDialog):
         self.close_button.setAccessibleName("Close")
         self.buttons.rejected.connect(self.reject)
 
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.details_button)
-        bottom.addWidget(self.copy_button)
-        bottom.addStretch(1)
-        bottom.addWidget(self.buttons)
+        details_row = QHBoxLayout()
+        details_row.addWidget(self.details_button)
+        details_row.addWidget(self.copy_button)
+        details_row.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 16)
         layout.setSpacing(14)
         layout.addLayout(top)
+        layout.addLayout(details_row)
         layout.addWidget(self.details, 1)
-        layout.addLayout(bottom)
+        layout.addWidget(self.buttons)
         self._set_default_button()
+        # Never squeeze a text below the height it needs at the text column's width (a small
+        # screen, or a tall details area, would otherwise cut lines off).
+        for label in self.findChildren(QLabel):
+            if label.wordWrap():
+                label.setMinimumHeight(max(0, label.heightForWidth(TEXT_WIDTH)))
 
     # -- public API --------------------------------------------------------------------------
 

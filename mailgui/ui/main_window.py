@@ -307,6 +307,10 @@ class MainWindow(QMainWindow):
         if account is not None:
             self.editor.load(account)
         self.tabs.setCurrentWidget(self.editor)
+        # A closing dialog hands focus back to what had it: focus on the next turn of the loop.
+        QTimer.singleShot(0, functools.partial(self._focus_editor_field, field))
+
+    def _focus_editor_field(self, field: str | None) -> None:
         if not (field and self.editor.focus_field(field)):
             self.editor.name.setFocus()
 
@@ -458,9 +462,6 @@ class MainWindow(QMainWindow):
         field = getattr(diagnosis, "field", None)
         if action == "edit-account" and field not in MESSAGE_FIELDS and account is not None:
             self.edit_account(account.id, field)
-            if self.editor.editing is None or self.editor.editing.id != account.id:
-                self.editor.load(account)
-                self.editor.focus_field(field or "smtp.host")
         elif action in ("test-connection", "trust-certificate"):
             self.test_connection(account)
         elif action == "retry" and request is not None:
@@ -493,7 +494,7 @@ class MainWindow(QMainWindow):
                 )
             self.compose.load_draft(draft, request.account.id, request.outbox_id)
         self.tabs.setCurrentWidget(self.compose_stack)
-        self.compose.focus_field(field)
+        QTimer.singleShot(0, functools.partial(self.compose.focus_field, field))
 
     # outbox and sent
     @Slot()

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
-    QWidget,
     QWizardPage,
 )
 
@@ -189,6 +188,7 @@ class LadderPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("Testing the connection")
+        self.setSubTitle("Each step of sending, checked in order. Nothing is sent to anyone.")
         self.rows: dict[str, QTreeWidgetItem] = {}
         self.running = False
         self.tree = QTreeWidget()
@@ -199,6 +199,7 @@ class LadderPage(QWizardPage):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -268,7 +269,7 @@ class LadderPage(QWizardPage):
         self.stop.setEnabled(False)
         for item in self.rows.values():  # what never ran after a failure stays grey
             if not item.data(1, Qt.ItemDataRole.UserRole):
-                item.setIcon(0, status_icon("skipped"))
+                item.setIcon(0, status_icon("waiting"))
                 item.setText(2, "not run")
         if result is None:
             self.status.setText(f"The test could not run: {error}")
@@ -298,6 +299,7 @@ class ResultPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("Result")
+        self.setSubTitle("What happened, and what to do about it.")
         self.title = _wrapping_label("resultTitle")
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.2)
@@ -366,13 +368,14 @@ class ResultPage(QWizardPage):
         actions.addWidget(self.copy)
         actions.addWidget(self.save)
 
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.explanation)
         layout.addWidget(self.fixes)
         layout.addWidget(self.reply)
         layout.addWidget(self.cert_box)
         layout.addWidget(self.search_box, 1)
+        layout.addStretch(0)  # takes the spare height while the search box is small
         layout.addLayout(actions)
 
     def initializePage(self) -> None:
@@ -391,7 +394,9 @@ class ResultPage(QWizardPage):
             return
         diagnosis = result.diagnosis
         if result.ok:
-            where = f"{result.settings.host}:{result.settings.port} {result.settings.security.label}"
+            where = (
+                f"{result.settings.host}:{result.settings.port} {result.settings.security.label}"
+            )
             self.title.setText("Everything works")
             self.title.setStyleSheet(f"color: {_COLORS['passed']}")
             caps = result.capabilities.summary() if result.capabilities else ""
@@ -419,13 +424,18 @@ class ResultPage(QWizardPage):
             suggested = result.suggested_host
             self.use_host.setVisible(bool(suggested))
             self.use_host.setText(f"Use {suggested}" if suggested else "Use this name")
-        self.apply.setEnabled(self.wiz.can_apply_current())
+        self.apply.setVisible(self.wiz.can_apply_current())
         self.refresh_discovery()
 
     def refresh_discovery(self) -> None:
         running = self.wiz.discovery_running
         found: DiscoveryResult | None = self.wiz.discovery
         self.find.setEnabled(not running)
+        shown = running or found is not None
+        self.table.setVisible(shown)
+        # The search box takes the spare height only when it has a table to show.
+        self._layout.setStretchFactor(self.search_box, 1 if shown else 0)
+        self._layout.setStretch(self._layout.indexOf(self.search_box) + 1, 0 if shown else 1)
         if running:
             self.search_status.setText("Trying the usual ports in parallel…")
         elif found is None:
@@ -433,6 +443,7 @@ class ResultPage(QWizardPage):
                 "Try every usual port and security mode at once and pick what works."
             )
             self.table.setRowCount(0)
+            self.table.setVisible(False)
         else:
             self.search_status.setText(
                 f"Tried {len(found.attempts)} combinations in {found.elapsed_ms / 1000:.1f} s."
@@ -448,8 +459,9 @@ class ResultPage(QWizardPage):
                 if best.outcome is Outcome.AUTH_FAILED
                 else ""
             )
-            self.recommended.setText(f"<b>Recommended:</b> {c.host}, port {c.port}, "
-                                     f"{c.security.label}.{note}")
+            self.recommended.setText(
+                f"<b>Recommended:</b> {c.host}, port {c.port}, {c.security.label}.{note}"
+            )
         elif found is not None and not running:
             self.recommended.setText("Nothing worked; each row says why.")
         else:
@@ -462,7 +474,8 @@ class ResultPage(QWizardPage):
         self.table.insertRow(row)
         c = attempt.candidate
         works = attempt.outcome is Outcome.WORKS
-        cells = [c.host, str(c.port), c.security.label, attempt.outcome.label, attempt.detail]
+        detail = "" if attempt.detail in attempt.outcome.label else attempt.detail
+        cells = [c.host, str(c.port), c.security.label, attempt.outcome.label, detail]
         for column, text in enumerate(cells):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
@@ -571,7 +584,3 @@ __all__ = [
     "status_icon",
     "status_of",
 ]
-
-
-def _unused(_: QWidget) -> None:  # keeps QWidget imported for type checkers of subclasses
-    return None

@@ -33,7 +33,8 @@ def test_domain_with_only_srv_records(dns_server: DnsServer, lookup_options: Loo
     dns_server.add("_imaps._tcp.srvonly.test", "SRV", "0 1 993 mail.srvonly.test.")
     result = lookup("ann@srvonly.test", lookup_options)
     best = result.best
-    assert best is not None and best.source is Source.SRV
+    assert best is not None
+    assert best.source is Source.SRV
     assert (best.smtp.host, best.smtp.port, best.smtp.security) == (
         "mail.srvonly.test",
         465,
@@ -51,7 +52,8 @@ def test_domain_with_only_an_mx_at_a_known_provider(
     dns_server.add("mxonly.test", "MX", "5 mxonly-test.mail.protection.outlook.com.")
     result = lookup("ceo@mxonly.test", lookup_options)
     best = result.best
-    assert best is not None and best.source is Source.MX
+    assert best is not None
+    assert best.source is Source.MX
     assert best.provider == "Microsoft 365"
     assert (best.smtp.host, best.smtp.port) == ("smtp.office365.com", 587)
     assert best.smtp.username == "ceo@mxonly.test"
@@ -68,7 +70,9 @@ def test_domain_with_only_autoconfig_xml(
     )
     result = lookup("bo@xmlonly.test", lookup_options)
     best = result.best
-    assert best is not None and best.source is Source.AUTOCONFIG and best.verified
+    assert best is not None
+    assert best.source is Source.AUTOCONFIG
+    assert best.verified
     assert (best.smtp.host, best.smtp.security) == ("smtp.xmlonly.test", Security.STARTTLS)
     # the top source answered: nothing lower ranked is waited for or mixed in
     assert all(c.source is Source.AUTOCONFIG for c in result.candidates)
@@ -108,7 +112,8 @@ def test_merge_keeps_the_best_and_trusts_a_verified_twin() -> None:
     bundled = Candidate(Source.BUNDLED, smtp.replace(host="smtp.a.test"), notes=("b",))
     merged = merge_candidates([srv, bundled])
     assert len(merged) == 1
-    assert merged[0].source is Source.BUNDLED and merged[0].verified
+    assert merged[0].source is Source.BUNDLED
+    assert merged[0].verified
     assert merged[0].notes == ("b", "srv")
 
 
@@ -128,7 +133,8 @@ def test_hanging_sources_do_not_delay_the_result(
     assert elapsed < options.timeout + 1.0
     assert elapsed >= options.timeout - 0.1  # it really waited for them, then gave up
     assert {states(result)[s] for s in ("autoconfig", "ispdb", "srv", "mx")} == {"timed-out"}
-    assert result.best is not None and result.best.source is Source.GUESS
+    assert result.best is not None
+    assert result.best.source is Source.GUESS
 
 
 def test_status_callback_reports_each_source_live(
@@ -168,7 +174,8 @@ def test_offline_touches_no_network(
     dns_server: DnsServer, https_server: HttpsServer, lookup_options: LookupOptions
 ) -> None:
     result = lookup("x@offline.test", dataclasses.replace(lookup_options, offline=True))
-    assert dns_server.queries == [] and https_server.requests == []
+    assert dns_server.queries == []
+    assert https_server.requests == []
     assert states(result)["srv"] == "skipped"
 
 
@@ -176,8 +183,10 @@ def test_known_domain_skips_the_network(
     dns_server: DnsServer, https_server: HttpsServer, lookup_options: LookupOptions
 ) -> None:
     result = lookup("x@gmail.com", lookup_options)
-    assert dns_server.queries == [] and https_server.requests == []
-    assert result.best is not None and result.best.smtp.host == "smtp.gmail.com"
+    assert dns_server.queries == []
+    assert https_server.requests == []
+    assert result.best is not None
+    assert result.best.smtp.host == "smtp.gmail.com"
 
 
 @pytest.mark.parametrize(

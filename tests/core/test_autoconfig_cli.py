@@ -43,7 +43,8 @@ def assert_shape(candidate: dict) -> None:
         "security",
         "username",
     }
-    assert isinstance(candidate["notes"], list) and isinstance(candidate["verified"], bool)
+    assert isinstance(candidate["notes"], list)
+    assert isinstance(candidate["verified"], bool)
     assert candidate["source"] in {"bundled", "autoconfig", "ispdb", "srv", "mx", "guess"}
 
 
@@ -54,7 +55,8 @@ def test_offline_json_for_a_known_provider() -> None:
     for candidate in data["candidates"]:
         assert_shape(candidate)
     first = data["candidates"][0]
-    assert first["source"] == "bundled" and first["provider"] == "Gmail"
+    assert first["source"] == "bundled"
+    assert first["provider"] == "Gmail"
     assert first["smtp"] == {
         "host": "smtp.gmail.com",
         "port": 465,
@@ -88,7 +90,8 @@ def test_only_guesses_exit_3(https_server: HttpsServer, dns_server: DnsServer) -
     result = run_cli("a@empty.test", "--json", *local(https_server, dns_server))
     assert result.returncode == 3, result.stderr
     data = json.loads(result.stdout)
-    assert data["candidates"] and {c["source"] for c in data["candidates"]} == {"guess"}
+    assert data["candidates"]
+    assert {c["source"] for c in data["candidates"]} == {"guess"}
     assert all(c["verified"] is False for c in data["candidates"])
 
 

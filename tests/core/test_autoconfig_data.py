@@ -54,7 +54,8 @@ def test_every_entry_is_complete(entry: dict) -> None:
     if entry.get("unsupported"):
         assert not entry["smtp"]
     else:
-        assert entry["smtp"] and entry["imap"], "SMTP and IMAP endpoints"
+        assert entry["smtp"], "SMTP endpoints"
+        assert entry["imap"], "IMAP endpoints"
     for endpoint in entry["smtp"] + entry["imap"]:
         host, port, security = endpoint["host"], endpoint["port"], endpoint["security"]
         assert host == "127.0.0.1" or (is_hostname(host) and "." in host), host
@@ -65,9 +66,11 @@ def test_every_entry_is_complete(entry: dict) -> None:
         assert link["label"].strip()
         assert re.match(r"^https://[a-z0-9.-]+\.[a-z]{2,}(/\S*)?$", link["url"]), link["url"]
     for domain in entry["domains"]:
-        assert domain == domain.lower() and is_hostname(domain)
+        assert domain == domain.lower()
+        assert is_hostname(domain)
     for note in entry["notes"]:
-        assert note.strip() and "\n" not in note
+        assert note.strip()
+        assert "\n" not in note
 
 
 def test_ids_and_domains_are_unique() -> None:
@@ -103,7 +106,8 @@ def test_required_providers_are_known(domain: str, smtp_host: str) -> None:
 )
 def test_mx_hosts_map_to_providers(mx: str, provider_id: str) -> None:
     provider = find_by_mx(mx)
-    assert provider is not None and provider.id == provider_id
+    assert provider is not None
+    assert provider.id == provider_id
 
 
 def test_mx_suffix_matching_needs_a_label_boundary() -> None:
@@ -114,7 +118,8 @@ def test_mx_suffix_matching_needs_a_label_boundary() -> None:
 def test_gmail_offline_gives_app_password_note() -> None:
     result = lookup("Alice@gmail.com", LookupOptions(offline=True))
     best = result.best
-    assert best is not None and best.source is Source.BUNDLED
+    assert best is not None
+    assert best.source is Source.BUNDLED
     assert (best.smtp.host, best.smtp.port, best.smtp.security) == (
         "smtp.gmail.com",
         465,
@@ -129,20 +134,24 @@ def test_gmail_offline_gives_app_password_note() -> None:
 
 def test_localpart_username_and_per_protocol_forms() -> None:
     webde = lookup("max.mustermann@web.de", LookupOptions(offline=True)).best
-    assert webde is not None and webde.smtp.username == "max.mustermann"
+    assert webde is not None
+    assert webde.smtp.username == "max.mustermann"
     icloud = lookup("emily@icloud.com", LookupOptions(offline=True)).best
-    assert icloud is not None and icloud.imap is not None
+    assert icloud is not None
+    assert icloud.imap is not None
     assert (icloud.smtp.username, icloud.imap.username) == ("emily@icloud.com", "emily")
 
 
 def test_oauth2_only_provider_is_flagged() -> None:
     best = lookup("someone@hotmail.com", LookupOptions(offline=True)).best
-    assert best is not None and best.oauth2_only
+    assert best is not None
+    assert best.oauth2_only
     assert any("OAuth2" in n for n in best.notes)
 
 
 def test_provider_without_smtp_gives_a_notice_and_no_guesses() -> None:
     result = lookup("someone@tutanota.com", LookupOptions(offline=True))
     assert result.candidates == ()
-    assert result.notices and "IMAP" in result.notices[0]
+    assert result.notices
+    assert "IMAP" in result.notices[0]
     assert not result.found

@@ -47,13 +47,15 @@ def test_well_known_is_the_fallback(
 ) -> None:
     https_server.route("example.test", WELL_KNOWN, Route(client_config("example.test")))
     answer = autoconfig_xml(ADDRESS, lookup_options, deadline())
-    assert answer.candidates and answer.candidates[0].source is Source.AUTOCONFIG
+    assert answer.candidates
+    assert answer.candidates[0].source is Source.AUTOCONFIG
     assert len(https_server.requests) == 2
 
 
 def test_nothing_published_is_not_a_failure(lookup_options: LookupOptions) -> None:
     answer = autoconfig_xml(ADDRESS, lookup_options, deadline())
-    assert answer.candidates == [] and "no config file" in answer.detail
+    assert answer.candidates == []
+    assert "no config file" in answer.detail
 
 
 def test_malformed_xml_is_reported(
@@ -171,11 +173,13 @@ def test_srv_records_by_priority_and_weight_preferring_implicit_tls(
         ("submit.example.test", Security.STARTTLS),
     ]
     first = answer.candidates[0]
-    assert first.imap is not None and (first.imap.host, first.imap.port) == (
+    assert first.imap is not None
+    assert (first.imap.host, first.imap.port) == (
         "imap.example.test",
         993,
     )
-    assert first.smtp.username == "jane@example.test" and first.verified
+    assert first.smtp.username == "jane@example.test"
+    assert first.verified
 
 
 def test_srv_dot_target_means_not_offered(
@@ -192,7 +196,8 @@ def test_srv_pointing_outside_the_domain_is_unverified(
 ) -> None:
     dns_server.add("_submissions._tcp.example.test", "SRV", "0 1 465 mail.elsewhere.test.")
     candidate = srv(ADDRESS, lookup_options, deadline()).candidates[0]
-    assert not candidate.verified and "outside" in candidate.notes[0]
+    assert not candidate.verified
+    assert "outside" in candidate.notes[0]
 
 
 def test_refusing_dns_server_is_a_failure(lookup_options: LookupOptions) -> None:
@@ -221,7 +226,8 @@ def test_mx_of_a_known_provider(dns_server: DnsServer, lookup_options: LookupOpt
     )
     answer = mx(ADDRESS, lookup_options, deadline())
     best = answer.candidates[0]
-    assert best.provider == "Google Workspace" and best.source is Source.MX
+    assert best.provider == "Google Workspace"
+    assert best.source is Source.MX
     assert (best.smtp.host, best.smtp.username) == ("smtp.gmail.com", "jane@example.test")
     assert "aspmx.l.google.com" in answer.detail
 
@@ -237,3 +243,35 @@ def test_mx_domain_publishes_settings(
     )
     best = mx(ADDRESS, lookup_options, deadline()).candidates[0]
     assert (best.smtp.host, best.source, best.verified) == ("smtp.hoster.test", Source.MX, True)
+
+
+def test_cancel_token_unblocks_a_hanging_download(
+    https_server: HttpsServer, lookup_options: LookupOptions
+) -> None:
+    import threading
+
+    from mailgui.core.cancel import CancelToken
+
+    https_server.route("autoconfig.example.test", CONFIG_PATH, Route(mode="slow"))
+    token = CancelToken()
+    threading.Timer(0.3, token.cancel).start()
+    slow = dataclasses.replace(lookup_options, http_timeout=30.0)
+    started = time.monotonic()
+    with pytest.raises(SourceFailed):
+        fetch(
+            "https://autoconfig.example.test/mail/config-v1.1.xml",
+            slow,
+            deadline=deadline(30),
+            cancel=token,
+        )
+    assert time.monotonic() - started < 2.0
+
+
+def test_an_answer_cut_short_is_not_used(
+    https_server: HttpsServer, lookup_options: LookupOptions
+) -> None:
+    https_server.route(
+        "autoconfig.example.test", CONFIG_PATH, Route(client_config("example.test"), mode="short")
+    )
+    with pytest.raises(SourceFailed, match="cut short"):
+        autoconfig_xml(ADDRESS, lookup_options, deadline())

@@ -27,8 +27,10 @@ def test_valid_document_with_placeholders() -> None:
     ]
     first = candidates[0]
     assert first.smtp.username == "jane.doe"
-    assert first.imap is not None and first.imap.host == "imap.example.test"
-    assert first.provider == "Example Mail" and first.source is Source.AUTOCONFIG
+    assert first.imap is not None
+    assert first.imap.host == "imap.example.test"
+    assert first.provider == "Example Mail"
+    assert first.source is Source.AUTOCONFIG
     assert [link.url for link in first.help_links] == ["https://help.example.test/mail"]
 
 
@@ -45,7 +47,8 @@ def test_oauth2_only_and_no_password_auth() -> None:
     oauth = parse_client_config(
         client_config("example.test", auth="OAuth2"), ADDRESS, Source.ISPDB
     )[0]
-    assert oauth.oauth2_only and any("OAuth2" in n for n in oauth.notes)
+    assert oauth.oauth2_only
+    assert any("OAuth2" in n for n in oauth.notes)
     ip_auth = parse_client_config(
         client_config("example.test", auth="client-IP-address"), ADDRESS, Source.ISPDB
     )[0]

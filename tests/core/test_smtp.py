@@ -344,3 +344,31 @@ def test_capabilities_parse():
     assert Capabilities.parse({"size": "0"}).size is None
     assert Capabilities.parse({"size": "abc"}).size is None
     assert Capabilities.parse({}) == Capabilities()
+
+
+@pytest.mark.parametrize("multipart", [False, True])
+def test_lean_serialization_is_byte_identical_to_the_stdlib(multipart):
+    import email.policy
+    from email.message import EmailMessage
+
+    from mailgui.core.message import BuiltMessage
+
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = SENDER
+    msg["To"] = "bob@example.com"
+    msg["Bcc"] = "hidden@example.com"
+    msg["Subject"] = "big"
+    # Over the 1 MiB block size, lines of varying length, a dot line at many offsets.
+    body = "".join(
+        f"{'.' if i % 7 == 0 else ''}line {i} " + "x" * (i % 120) + "\n" for i in range(40_000)
+    )
+    msg.set_content(body)
+    if multipart:
+        msg.add_attachment(bytes(range(256)) * 8000, maintype="application", subtype="octet-stream")
+    reference = msg.as_bytes(policy=email.policy.SMTP)  # also fixes the multipart boundary
+    built = BuiltMessage(msg, SENDER, ("bob@example.com",), False, len(reference))
+    flat = serialize_message(built)
+    expected = reference.replace(b"Bcc: hidden@example.com\r\n", b"")
+    assert len(flat) > 2 * 1024 * 1024
+    assert flat == expected
+    assert msg["Bcc"] == "hidden@example.com"  # the caller's message keeps its Bcc

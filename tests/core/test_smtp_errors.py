@@ -120,6 +120,7 @@ _reply_line = st.one_of(
 
 @settings(
     max_examples=25,
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

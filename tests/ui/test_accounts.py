@@ -21,9 +21,13 @@ SECRET = "correct-horse-battery-staple-42"
 
 def fill_editor(qtbot: Any, window: Any, password: str = SECRET) -> None:
     click(qtbot, window, "addAccountButton")
-    for name, text in (("accountName", "Work"), ("accountEmail", "me@example.com"),
-                       ("smtpHost", "smtp.example.com"), ("smtpUsername", "me"),
-                       ("smtpPassword", password)):
+    for name, text in (
+        ("accountName", "Work"),
+        ("accountEmail", "me@example.com"),
+        ("smtpHost", "smtp.example.com"),
+        ("smtpUsername", "me"),
+        ("smtpPassword", password),
+    ):
         edit = child(window, QLineEdit, name)
         edit.clear()
         qtbot.keyClicks(edit, text)
@@ -111,8 +115,9 @@ def test_add_duplicate_remove(qtbot: Any, window: Any) -> None:
     qtbot.waitUntil(lambda: listing.count() == 1)
 
 
-def test_password_goes_to_the_keyring_only(qtbot: Any, config_dir: Path,
-                                           secret_service: Any) -> None:
+def test_password_goes_to_the_keyring_only(
+    qtbot: Any, config_dir: Path, secret_service: Any
+) -> None:
     window = open_window(qtbot, config_dir)  # the real KeyringStore on the test Secret Service
     fill_editor(qtbot, window)
     click(qtbot, window, "saveAccountButton")
@@ -135,10 +140,14 @@ def test_edit_account_focuses_the_named_field(qtbot: Any, window: Any) -> None:
     click(qtbot, window, "saveAccountButton")
     account = window.accounts.saved_accounts()[0]
     window.tabs.setCurrentWidget(window.compose_stack)
-    for field, name in (("smtp.security", "smtpSecurity"), ("smtp.port", "smtpPort"),
-                        ("smtp.host", "smtpHost"), ("smtp.username", "smtpUsername"),
-                        ("email", "accountEmail"), ("smtp.password", "smtpPassword")):
+    for field, name in (
+        ("smtp.security", "smtpSecurity"),
+        ("smtp.port", "smtpPort"),
+        ("smtp.host", "smtpHost"),
+        ("smtp.username", "smtpUsername"),
+        ("email", "accountEmail"),
+        ("smtp.password", "smtpPassword"),
+    ):
         window.edit_account(account.id, field)
         assert window.tabs.currentWidget() is window.editor
-        focused = window.focusWidget()
-        assert focused is not None and focused.objectName() == name, field
+        qtbot.waitUntil(lambda n=name: getattr(window.focusWidget(), "objectName", str)() == n)

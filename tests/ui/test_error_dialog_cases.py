@@ -1,238 +1,125 @@
-"""Hand-made Diagnosis values, one per Category, shaped like what explain() returns.
+"""One real Diagnosis per Category, made by explain() from a real failure.
 
-Used by the error dialog tests where explain() has no real exception to start from."""
+Most failures are real: the built-in sandbox (with its failure simulator) and the app's own SMTP
+engine produce them on loopback, with the engine's redacted transcript. The rest (DNS, a few
+server replies, keyring, input, cancel) are the exception objects core would raise.
+"""
 
 from __future__ import annotations
 
-from mailgui.core.diagnosis_types import Action, Category, Diagnosis, RefusedRecipient
+import functools
+import smtplib
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
-HOST = "smtp.example.com"
+from mailgui.core.accounts import Account, Security, ServerSettings
+from mailgui.core.diagnosis import Category, Diagnosis, DiagnosisContext, explain, explain_partial
+from mailgui.core.errors import Cancelled, InputError, KeyringUnavailable
+from mailgui.core.message import Draft, build_message
+from mailgui.core.sandbox import Sandbox, SandboxFailure
+from mailgui.core.smtp import send_message
 
-SAMPLES: dict[Category, Diagnosis] = {
-    Category.DNS: Diagnosis(
-        Category.DNS,
-        "The server name smtp.exmaple.com does not exist",
-        "Looking up smtp.exmaple.com in DNS found nothing, so mailgui could not connect.",
-        ("Check the spelling of the server name.", "Check that this computer is online."),
-        stage="dns",
-        actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
-        field="smtp.host",
-    ),
-    Category.CONNECT: Diagnosis(
-        Category.CONNECT,
-        f"{HOST} refused the connection on port 2525",
-        "The server is reachable but nothing accepts mail on that port.",
-        ("Use port 587 with STARTTLS, or 465 with SSL/TLS.",),
-        stage="connect",
-        actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
-        field="smtp.port",
-    ),
-    Category.TIMEOUT: Diagnosis(
-        Category.TIMEOUT,
-        f"{HOST} did not answer within 30 seconds",
-        "The connection was opened, but the server stopped answering.",
-        ("Try again in a few minutes.", "A firewall may block port 587."),
-        stage="envelope",
-        retryable=True,
-        actions=(Action.RETRY, Action.TEST_CONNECTION),
-    ),
-    Category.TLS_MODE: Diagnosis(
-        Category.TLS_MODE,
-        "Port 587 expects STARTTLS, not SSL/TLS",
-        "mailgui started an encrypted connection, but the server first speaks plain SMTP.",
-        ("Set security to STARTTLS for port 587, or use port 465 with SSL/TLS.",),
-        stage="tls",
-        actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
-        field="smtp.security",
-        suggestion={"security": "starttls", "port": 587},
-    ),
-    Category.CERTIFICATE: Diagnosis(
-        Category.CERTIFICATE,
-        "The server's certificate is not trusted",
-        "127.0.0.1 presented a self-signed certificate. Anyone could have made it, so mailgui "
-        "did not send your password.",
-        (
-            "If this is a server you run yourself, compare the fingerprint below with the "
-            "server's, then trust this certificate.",
-            "Otherwise, do not trust it: someone may be intercepting the connection.",
-        ),
-        stage="starttls",
-        actions=(Action.TRUST_CERTIFICATE, Action.EDIT_ACCOUNT),
-        field="smtp.pinned_sha256",
-    ),
-    Category.STARTTLS: Diagnosis(
-        Category.STARTTLS,
-        "The server requires an encrypted connection",
-        "The server refused to go on until the connection is encrypted with STARTTLS.",
-        ("Set security to STARTTLS.",),
-        reply_code=530,
-        enhanced_code="5.7.0",
-        enhanced_meaning="Other security problem",
-        server_reply="530 5.7.0 Must issue a STARTTLS command first.",
-        stage="envelope",
-        actions=(Action.EDIT_ACCOUNT,),
-        field="smtp.security",
-    ),
-    Category.AUTH_UNAVAILABLE: Diagnosis(
-        Category.AUTH_UNAVAILABLE,
-        "The server does not offer sign-in here",
-        "The server did not list AUTH, so there is no way to sign in on this connection.",
-        ("Turn on STARTTLS: many servers offer sign-in only on an encrypted link.",),
-        stage="auth",
-        actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
-    ),
-    Category.AUTH: Diagnosis(
-        Category.AUTH,
-        "Gmail needs an app password",
-        "Your Google account uses 2-Step Verification, so Gmail does not accept your normal "
-        "password for sending mail from other apps.",
-        (
-            "Create an app password: Google Account, Security, App passwords "
-            "(https://myaccount.google.com/apppasswords).",
-            "Enter the 16-letter app password here instead of your normal password.",
-        ),
-        reply_code=534,
-        enhanced_code="5.7.9",
-        enhanced_meaning="Authentication mechanism is too weak",
-        server_reply="534-5.7.9 Application-specific password required. Learn more at\n"
-        "534 5.7.9 https://support.google.com/mail/?p=InvalidSecondFactor",
-        provider="Gmail",
-        help_url="https://support.google.com/mail/?p=InvalidSecondFactor",
-        stage="auth",
-        actions=(Action.ENTER_PASSWORD, Action.EDIT_ACCOUNT),
-        field="smtp.password",
-        hint="With 2-Step Verification on, Gmail only accepts app passwords.",
-    ),
-    Category.SENDER: Diagnosis(
-        Category.SENDER,
-        "The server does not let you send as boss@example.com",
-        "The From address is not one this account may use.",
-        ("Send from your own address, or add this one as an alias at your provider.",),
-        reply_code=553,
-        enhanced_code="5.7.1",
-        enhanced_meaning="Delivery not authorized",
-        server_reply="553 5.7.1 <boss@example.com>: Sender address rejected: not owned by user",
-        stage="envelope",
-        actions=(Action.EDIT_MESSAGE, Action.EDIT_ACCOUNT),
-        field="from",
-    ),
-    Category.RECIPIENTS: Diagnosis(
-        Category.RECIPIENTS,
-        "Sent, but 1 of 2 recipients was refused",
-        "The message went to bob@example.org. The server refused ann@exmaple.org.",
-        ("Check the spelling of ann@exmaple.org and send it again to that address only.",),
-        reply_code=550,
-        enhanced_code="5.1.1",
-        enhanced_meaning="Bad destination mailbox address",
-        server_reply="550 5.1.1 <ann@exmaple.org>: Recipient address rejected: User unknown",
-        stage="envelope",
-        actions=(Action.EDIT_MESSAGE,),
-        field="to",
-        refused=(
-            RefusedRecipient(
-                "ann@exmaple.org",
-                550,
-                "5.1.1",
-                "No such mailbox",
-                "550 5.1.1 <ann@exmaple.org>: Recipient address rejected: User unknown",
-            ),
-        ),
-    ),
-    Category.DATA: Diagnosis(
-        Category.DATA,
-        "The server refused the message content",
-        "The server accepted the addresses but rejected the message itself.",
-        ("Remove unusual attachments and try again.",),
-        reply_code=554,
-        enhanced_code="5.6.0",
-        enhanced_meaning="Other or undefined media error",
-        server_reply="554 5.6.0 Message rejected: content not allowed",
-        stage="data",
-        actions=(Action.EDIT_MESSAGE,),
-    ),
-    Category.SIZE: Diagnosis(
-        Category.SIZE,
-        "The message is too big for the server",
-        "The message is 31 MB; the server accepts at most 25 MB.",
-        ("Remove or shrink attachments, or share large files with a link.",),
-        reply_code=552,
-        enhanced_code="5.3.4",
-        enhanced_meaning="Message too big for system",
-        server_reply="552 5.3.4 Error: message file too big",
-        stage="data",
-        actions=(Action.EDIT_MESSAGE,),
-        field="attachments",
-    ),
-    Category.RATE_LIMIT: Diagnosis(
-        Category.RATE_LIMIT,
-        "You sent too much mail for now",
-        "The server limits how much mail an account may send per day.",
-        ("Wait and try again later (often 24 hours).",),
-        reply_code=451,
-        enhanced_code="4.7.0",
-        enhanced_meaning="Temporary security or policy problem",
-        server_reply="451 4.7.0 Daily sending quota exceeded",
-        stage="envelope",
-        retryable=True,
-        actions=(Action.RETRY,),
-    ),
-    Category.DISCONNECTED: Diagnosis(
-        Category.DISCONNECTED,
-        "The server closed the connection while the message was being sent",
-        "The connection dropped in the middle of sending; the message was not delivered.",
-        ("Try again.", "If it keeps happening, the message may be too large for the server."),
-        stage="data",
-        retryable=True,
-        actions=(Action.RETRY, Action.TEST_CONNECTION),
-    ),
-    Category.PROTOCOL: Diagnosis(
-        Category.PROTOCOL,
-        "The server does not speak SMTP on this port",
-        "Its greeting was not an SMTP greeting.",
-        ("Check the port number: SMTP uses 587, 465 or 25.",),
-        server_reply="* OK IMAP4rev1 Service Ready",
-        stage="ehlo",
-        actions=(Action.EDIT_ACCOUNT, Action.TEST_CONNECTION),
-        field="smtp.port",
-    ),
-    Category.INSECURE: Diagnosis(
-        Category.INSECURE,
-        "mailgui did not send your password unencrypted",
-        "The connection is not encrypted, and this account does not allow sending the password "
-        "in the clear.",
-        ("Turn on STARTTLS or SSL/TLS.",),
-        stage="auth",
-        actions=(Action.EDIT_ACCOUNT,),
-        field="smtp.security",
-    ),
-    Category.KEYRING: Diagnosis(
-        Category.KEYRING,
-        "The password could not be saved in the keyring",
-        "No keyring service is running on this computer.",
-        ("Install and start a Secret Service (GNOME Keyring or KWallet).",),
-        actions=(Action.ENTER_PASSWORD,),
-    ),
-    Category.INPUT: Diagnosis(
-        Category.INPUT,
-        "The To address is not valid",
-        "ann(at)example.org is not an email address.",
-        ("Write it as name@example.org.",),
-        stage="envelope",
-        actions=(Action.EDIT_MESSAGE,),
-        field="to",
-    ),
-    Category.CANCELLED: Diagnosis(
-        Category.CANCELLED,
-        "Sending was cancelled",
-        "You stopped sending; the message was not sent and is still in the outbox.",
-        ("Send it again when you are ready.",),
-        stage="data",
-        actions=(Action.RETRY,),
-    ),
-}
+TO = ("ann@mailgui.example", "bob@mailgui.example")
 
 
-def test_every_category_has_a_sample() -> None:
-    assert set(SAMPLES) == set(Category)
-    for category, diagnosis in SAMPLES.items():
-        assert diagnosis.category is category
+@dataclass(frozen=True)
+class Case:
+    diagnosis: Diagnosis
+    transcript: str = ""
+
+
+def _send(
+    account: Account,
+    failure: SandboxFailure | None = None,
+    *,
+    settings: ServerSettings | None = None,
+    password: str | None = Sandbox.PASSWORD,
+    timeout: float = 5.0,
+    sandbox: Sandbox,
+) -> Case:
+    """Send through the engine, exactly as the app does, and explain what went wrong."""
+    sandbox.simulate(failure)
+    settings = settings or account.smtp
+    built = build_message(Draft(from_addr=account.email, to=TO, subject="Report", body="Hi."))
+    result = send_message(settings, password, built, timeout=timeout)
+    context = DiagnosisContext.for_settings(
+        settings, account.email, result.failed_stage, timeout=timeout
+    )
+    if result.ok and result.partial:
+        diagnosis = explain_partial(result.recipients, context)
+    else:
+        assert result.error is not None, "the send was expected to fail"
+        diagnosis = explain(result.error, context)
+    return Case(diagnosis, result.transcript.to_text())
+
+
+def _explain(error: BaseException, stage: str) -> Case:
+    settings = ServerSettings(host="smtp.exmaple.com", port=587, security=Security.STARTTLS)
+    context = DiagnosisContext.for_settings(settings, "you@example.org", stage)
+    return Case(explain(error, context))
+
+
+@functools.cache
+def real_cases() -> dict[Category, Case]:
+    """Category -> a realistic case. Built once per test run (about a second)."""
+    cases: dict[Category, Case] = {}
+    with tempfile.TemporaryDirectory() as folder, Sandbox(Path(folder)) as box:
+        account = box.account()
+        smtp = account.smtp
+
+        def send(failure: SandboxFailure | None = None, **kwargs: object) -> Case:
+            return _send(account, failure, sandbox=box, **kwargs)  # type: ignore[arg-type]
+
+        cases[Category.AUTH] = send(SandboxFailure.APP_PASSWORD_REQUIRED)
+        cases[Category.SENDER] = send(SandboxFailure.SENDER_REFUSED)
+        cases[Category.RECIPIENTS] = send(SandboxFailure.ONE_RECIPIENT_REFUSED)
+        cases[Category.SIZE] = send(SandboxFailure.MESSAGE_TOO_BIG)
+        cases[Category.DISCONNECTED] = send(SandboxFailure.DISCONNECT_DURING_DATA)
+        cases[Category.TIMEOUT] = send(SandboxFailure.NO_ANSWER, timeout=0.3)
+        cases[Category.CERTIFICATE] = send(SandboxFailure.UNTRUSTED_CERTIFICATE)
+        cases[Category.TLS_MODE] = send(settings=smtp.replace(security=Security.SSL))
+        plain = smtp.replace(security=Security.NONE)
+        cases[Category.STARTTLS] = send(settings=plain, password=None)
+        cases[Category.INSECURE] = send(settings=plain)
+        cases[Category.AUTH_UNAVAILABLE] = send(settings=plain.replace(allow_insecure_auth=True))
+        with socket.socket() as probe:  # a port that was free a moment ago: nothing listens
+            probe.bind(("127.0.0.1", 0))
+            closed_port = probe.getsockname()[1]
+        cases[Category.CONNECT] = send(settings=smtp.replace(port=closed_port))
+
+    sender = "you@example.org"
+    cases[Category.DNS] = _explain(
+        socket.gaierror(socket.EAI_NONAME, "Name or service not known"), "connect"
+    )
+    cases[Category.DATA] = _explain(
+        smtplib.SMTPDataError(554, b"5.6.0 Message content rejected"), "data"
+    )
+    cases[Category.RATE_LIMIT] = _explain(
+        smtplib.SMTPSenderRefused(451, b"4.7.0 Too many messages, slow down", sender), "envelope"
+    )
+    cases[Category.PROTOCOL] = _explain(smtplib.SMTPHeloError(501, b"Syntax error"), "ehlo")
+    cases[Category.KEYRING] = _explain(KeyringUnavailable("no Secret Service is running"), "auth")
+    cases[Category.INPUT] = _explain(
+        InputError("to", "ann(at)example.org is not an email address.", "ann(at)example.org"),
+        "envelope",
+    )
+    cases[Category.CANCELLED] = _explain(Cancelled("data"), "data")
+    return cases
+
+
+def test_every_category_has_a_real_case() -> None:
+    cases = real_cases()
+    assert set(cases) == set(Category)
+    for category, case in cases.items():
+        assert case.diagnosis.category is category, (category, case.diagnosis.title)
+        assert case.diagnosis.title
+        assert case.diagnosis.fixes
+
+
+def test_sandbox_cases_carry_a_redacted_transcript() -> None:
+    auth = real_cases()[Category.AUTH]
+    assert "534-5.7.9" in auth.transcript
+    assert "C: AUTH PLAIN ***" in auth.transcript
+    assert "mailgui-demo.localhost" in auth.transcript

@@ -12,10 +12,9 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QLabel
 
-from mailgui.core.diagnosis_types import Category
+from mailgui.core.diagnosis import Category
 from mailgui.ui import dialogs
-from tests.ui.test_error_dialog import redacted_transcript
-from tests.ui.test_error_dialog_cases import SAMPLES
+from tests.ui.test_error_dialog_cases import real_cases
 
 pytestmark = [
     pytest.mark.gui,
@@ -24,7 +23,8 @@ pytestmark = [
 
 
 def grab_auth_dialog(qtbot, folder: Path, *, details: bool) -> tuple[dialogs.ErrorDialog, Path]:
-    dialog = dialogs.show_error(None, SAMPLES[Category.AUTH], transcript=redacted_transcript())
+    case = real_cases()[Category.AUTH]  # a real sign-in failure from the sandbox
+    dialog = dialogs.show_error(None, case.diagnosis, transcript=case.transcript)
     qtbot.addWidget(dialog)
     qtbot.waitExposed(dialog)
     dialog.set_details_visible(details)
@@ -49,7 +49,7 @@ def test_auth_dialog_screenshot(
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, 120, 3)}
     assert len(colours) > 10
     # No cut text: every word-wrapped label got at least the height its text needs.
-    for name in ("errorTitle", "errorExplanation", "errorFixes", "errorHint"):
+    for name in ("errorTitle", "errorExplanation", "errorFixes", "errorHint", "errorIcon"):
         label = dialog.findChild(QLabel, name)
         assert label is not None
         assert label.height() >= label.heightForWidth(label.width()), name

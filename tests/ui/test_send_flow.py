@@ -117,7 +117,7 @@ def test_wrong_password_explains_and_keeps_the_message(
     assert dialog.diagnosis.category == "auth"
     assert dialog.findChild(QLabel, "errorTitle").text()
     assert dialog.findChild(QLabel, "errorFixes").text()
-    actions = dialog.offered_actions()
+    actions = dialog.offered_actions
     assert "edit-account" in actions or "enter-password" in actions
     # Nothing is lost: the message waits in the Outbox with its error.
     items = Outbox(window.config_dir).items()
@@ -127,10 +127,13 @@ def test_wrong_password_explains_and_keeps_the_message(
     assert not window.compose.is_empty()
 
     # "Edit account" opens the editor with the password field focused.
-    dialog.actionRequested.emit("edit-account")
+    button = dialog.action_button("edit-account")
+    assert button is not None
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.tabs.currentWidget() is window.editor)
     password = child(window, QLineEdit, "smtpPassword")
-    qtbot.waitUntil(password.hasFocus)
+    assert dialog.diagnosis.field == "smtp.password"
+    qtbot.waitUntil(lambda: window.focusWidget() is password)
 
 
 def test_connection_refused_then_retry_from_outbox(
@@ -143,7 +146,7 @@ def test_connection_refused_then_retry_from_outbox(
     click(qtbot, window, "sendButton")
     dialog = error_dialog(qtbot, window)
     assert dialog.diagnosis.category in ("connect", "timeout")
-    assert "retry" in dialog.offered_actions() or "test-connection" in dialog.offered_actions()
+    assert "retry" in dialog.offered_actions or "test-connection" in dialog.offered_actions
     dialog.close()
     qtbot.waitUntil(lambda: window.outbox_view.tree.topLevelItemCount() == 1)
 

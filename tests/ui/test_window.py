@@ -71,15 +71,21 @@ def test_geometry_and_last_account_are_remembered(qtbot: Any, config_dir: Path) 
 
     first = open_window(qtbot, config_dir, credentials=MemoryStore())
     for name in ("One", "Two"):
-        first.accounts.save(Account(name=name, email=f"{name.lower()}@example.com",
-                                    smtp=ServerSettings(host="smtp.example.com")))
+        first.accounts.save(
+            Account(
+                name=name,
+                email=f"{name.lower()}@example.com",
+                smtp=ServerSettings(host="smtp.example.com"),
+            )
+        )
     first.compose.from_combo.setCurrentIndex(1)
-    first.resize(640, 480)
+    first.resize(760, 500)
+    size = first.size()
     first.close()
     assert "geometry" in (config_dir / "mailgui.ini").read_text()
 
     second = open_window(qtbot, config_dir, credentials=MemoryStore())
-    assert second.size().width() == 640 and second.size().height() == 480
+    assert second.size() == size
     assert second.compose.from_combo.currentText().startswith("Two")
 
 
@@ -98,8 +104,9 @@ def test_preferences_are_kept_apart_and_applied(qtbot: Any, window: Any) -> None
 def test_drop_files_onto_the_compose_pane(qtbot: Any, window: Any, tmp_path: Path) -> None:
     from mailgui.core.accounts import Account, ServerSettings
 
-    window.accounts.save(Account(name="A", email="a@example.com",
-                                 smtp=ServerSettings(host="smtp.example.com")))
+    window.accounts.save(
+        Account(name="A", email="a@example.com", smtp=ServerSettings(host="smtp.example.com"))
+    )
     files = []
     for name, size in (("a.pdf", 1536), ("b.png", 3 * 1024 * 1024)):
         path = tmp_path / name
@@ -108,15 +115,22 @@ def test_drop_files_onto_the_compose_pane(qtbot: Any, window: Any, tmp_path: Pat
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in files])
     # Qt delivers a drop only inside a real drag session, so the handlers get the events here.
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
-                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.compose.dragEnterEvent(event)
     assert event.isAccepted()
     window.compose.dropEvent(event)
     assert window.compose.body.canInsertFromMimeData(mime)
     window.compose.body.insertFromMimeData(mime)  # dropped on the body: same files, no text
-    items = [window.compose.attachments.list.item(i).text()
-             for i in range(window.compose.attachments.list.count())]
+    items = [
+        window.compose.attachments.list.item(i).text()
+        for i in range(window.compose.attachments.list.count())
+    ]
     assert items == ["a.pdf  (1.5 KB)", "b.png  (3.0 MB)"]
     assert window.compose.body.toPlainText() == ""  # not pasted as text
 
@@ -130,14 +144,12 @@ def test_drop_files_onto_the_compose_pane(qtbot: Any, window: Any, tmp_path: Pat
     assert not window.compose.attachments.over_limit
 
 
-def test_size_limit_learned_from_a_send(qtbot: Any, window: Any, smtp_server_factory: Any
-                                        ) -> None:
+def test_size_limit_learned_from_a_send(qtbot: Any, window: Any, smtp_server_factory: Any) -> None:
     from tests.ui.conftest import add_account, click, type_message
 
     server = smtp_server_factory("starttls", size_limit=1024 * 1024)
     account = add_account(window, server)
     type_message(qtbot, window, composeTo="bob@example.com", composeSubject="x")
     click(qtbot, window, "sendButton")
-    qtbot.waitUntil(lambda: window.sender.size_limits.get(account.id) == 1024 * 1024,
-                    timeout=10000)
+    qtbot.waitUntil(lambda: window.sender.size_limits.get(account.id) == 1024 * 1024, timeout=10000)
     assert window.compose.attachments._limit == 1024 * 1024

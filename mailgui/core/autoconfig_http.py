@@ -13,6 +13,7 @@ import time
 from urllib.parse import urljoin, urlsplit
 
 from mailgui.core.autoconfig_model import CancelLike, LookupOptions, SourceFailed
+from mailgui.core.smtp_tls import verified_context
 
 MAX_REDIRECTS = 3
 USER_AGENT = "mailgui-autoconfig/1"
@@ -32,10 +33,7 @@ class HttpStatus(SourceFailed):
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext:
     """The system's trusted CAs (verification on), plus an extra CA file when given."""
-    context = ssl.create_default_context()
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    return context
+    return verified_context(ca_file)
 
 
 def map_url(url: str, http_base: str | None) -> str:

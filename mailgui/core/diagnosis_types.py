@@ -90,9 +90,18 @@ class DiagnosisContext:
 
     @classmethod
     def for_account(
-        cls, account: Account, stage: str | None = None, *, timeout: float | None = None
+        cls,
+        account: Account,
+        stage: str | None = None,
+        *,
+        timeout: float | None = None,
+        cert_names: tuple[str, ...] = (),
     ) -> DiagnosisContext:
-        return cls.for_settings(account.smtp, account.email, stage, timeout=timeout)
+        """Context for the account's SMTP server. Pass `cert_names` (SessionResult.tls.names)
+        after a certificate failure so a name mismatch can suggest the right host."""
+        return cls.for_settings(
+            account.smtp, account.email, stage, timeout=timeout, cert_names=cert_names
+        )
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,26 @@ def make_tls_context(settings: ServerSettings) -> ssl.SSLContext:
         ctx.verify_mode = ssl.CERT_NONE  # replaced by the exact fingerprint match
         ctx.minimum_version = ssl.TLSVersion.TLSv1_2
         return ctx
+    return verified_context(settings.ca_file)
+
+
+def verified_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """A verifying client context: the system's CAs, plus `ca_file` when given.
+
+    A frozen app on macOS (and a python.org build without its certificate step) finds no CA at
+    the OpenSSL default paths, which would make every server look untrusted. There, and only
+    when the system store is empty, the certifi bundle stands in for it.
+    """
     ctx = ssl.create_default_context()
-    if settings.ca_file:
-        ctx.load_verify_locations(cafile=settings.ca_file)
+    if not ctx.cert_store_stats().get("x509_ca"):
+        try:
+            import certifi
+        except ImportError:
+            pass
+        else:
+            ctx.load_verify_locations(cafile=certifi.where())
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
     return ctx
 
 

@@ -35,7 +35,9 @@ class FirstPaint(QObject):
         return False
 """
 
-BARE = _REPORT + """
+BARE = (
+    _REPORT
+    + """
 from PySide6.QtWidgets import QApplication, QMainWindow
 APP = QApplication(sys.argv[:1])
 WINDOW = QMainWindow()
@@ -45,10 +47,13 @@ WINDOW.installEventFilter(spy)
 WINDOW.show()
 APP.exec()
 """
+)
 
 # What `mailgui --config-dir DIR` does (mailgui.app -> mailgui.ui.application.run), with the
 # paint spy added before show().
-MAILGUI = _REPORT + """
+MAILGUI = (
+    _REPORT
+    + """
 from pathlib import Path
 import mailgui.app
 from mailgui.ui.application import make_application
@@ -61,6 +66,7 @@ WINDOW.show()
 APP.exec()
 WINDOW.shutdown()
 """
+)
 
 
 def prepare_config(folder: Path) -> None:
@@ -70,17 +76,33 @@ def prepare_config(folder: Path) -> None:
     from mailgui.core.accounts import Account, ServerSettings
 
     AccountStore(folder).save(
-        [Account(name="Bench", email="bench@example.com",
-                 smtp=ServerSettings(host="smtp.example.com"))]
+        [
+            Account(
+                name="Bench",
+                email="bench@example.com",
+                smtp=ServerSettings(host="smtp.example.com"),
+            )
+        ]
     )
 
 
 def one_run(code: str, config: Path) -> float:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", BENCH_CONFIG=str(config),
-               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", LANG="C.UTF-8")
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        BENCH_CONFIG=str(config),
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        LANG="C.UTF-8",
+    )
     env["BENCH_T0"] = repr(time.time())
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -108,8 +130,10 @@ def main() -> int:
     if options.json:
         print(json.dumps(result))
     else:
-        print(f"bare QMainWindow first paint: {result['bare_median_ms']} ms (median of "
-              f"{options.runs})")
+        print(
+            f"bare QMainWindow first paint: {result['bare_median_ms']} ms (median of "
+            f"{options.runs})"
+        )
         print(f"mailgui main window first paint: {result['mailgui_median_ms']} ms")
         print(f"ratio: {result['ratio']} (aim: <= 1.3)")
     return 0

@@ -324,7 +324,9 @@ def _session_report(result: Any, account: Account) -> dict[str, Any]:
         "diagnosis": None,
         "transcript": result.transcript.to_json(),
     }
-    context = DiagnosisContext.for_account(account, stage=result.failed_stage)
+    # The certificate's names let a host name mismatch suggest a name it is valid for.
+    names = tuple(result.tls.names) if result.tls is not None else ()
+    context = DiagnosisContext.for_account(account, stage=result.failed_stage, cert_names=names)
     if result.error is not None:
         diagnosis = explain(result.error, context).to_json()
         # The stage the session failed in is the truth for the exit code.

@@ -19,8 +19,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LANG", "C.UTF-8")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 SIZE = (1100, 720)
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,8 +58,12 @@ def example_account() -> object:
     return Account(
         name="Ada Lovelace",
         email="ada@example.com",
-        smtp=ServerSettings(host="smtp.example.com", port=587, security=Security.STARTTLS,
-                            username="ada@example.com"),
+        smtp=ServerSettings(
+            host="smtp.example.com",
+            port=587,
+            security=Security.STARTTLS,
+            username="ada@example.com",
+        ),
     )
 
 
@@ -106,8 +110,9 @@ def shots(out: Path, work: Path) -> None:
 
     # 5. the error dialog for an authentication failure
     error = smtplib.SMTPAuthenticationError(
-        535, b"5.7.8 Username and Password not accepted. For more information, go to\n"
-        b"5.7.8  https://support.google.com/mail/?p=BadCredentials"
+        535,
+        b"5.7.8 Username and Password not accepted. For more information, go to\n"
+        b"5.7.8  https://support.google.com/mail/?p=BadCredentials",
     )
     gmail = account.replace(
         email="ada@gmail.com",
@@ -132,8 +137,10 @@ def shots(out: Path, work: Path) -> None:
     while window.accounts.get("sandbox") is None and deadline:
         settle(50)
         deadline -= 1
-    for to, subject in (("friend@example.com", "Lunch on Friday?"),
-                        ("team@example.com", "Weekly report")):
+    for to, subject in (
+        ("friend@example.com", "Lunch on Friday?"),
+        ("team@example.com", "Weekly report"),
+    ):
         window.compose.set_accounts(window.accounts.accounts(), "sandbox")
         window.compose.edits["to"].setText(to)
         window.compose.subject.setText(subject)
@@ -147,6 +154,56 @@ def shots(out: Path, work: Path) -> None:
     save(window, out, "sandbox-viewer.png")
     window.shutdown()
     window.close()
+
+    # 7. dark mode: everything comes from the palette, so a dark palette must be enough (the
+    # offscreen platform reports no colour scheme, so the dark palette is given directly here,
+    # as a desktop's dark theme gives it to Fusion); the one error red must read on it too.
+    app = QApplication.instance()
+    light = app.palette()
+    app.setPalette(dark_palette())
+    window = new_window(work / "dark")
+    window.accounts.save(account, "not-a-real-password")
+    window.compose.set_accounts(window.accounts.accounts(), account.id)
+    window.compose.edits["to"].setText("charles@@example")
+    window.compose.edits["cc"].setText("mary@example.com")
+    window.compose.subject.setText("Dark mode")
+    window.compose.body.setPlainText("The address above is wrong on purpose.")
+    window.compose.attachments.add_paths([str(p) for p in sorted(files.iterdir())])
+    window.compose.attachments.set_size_limit(2 * 1024 * 1024)
+    window.compose.validate_addresses()
+    save(window, out, "compose-dark.png")
+    window.shutdown()
+    window.close()
+    app.setPalette(light)
+
+
+def dark_palette() -> object:
+    from PySide6.QtGui import QColor, QPalette
+
+    roles = QPalette.ColorRole
+    palette = QPalette()
+    for role, colour in (
+        (roles.Window, "#2b2b2b"),
+        (roles.WindowText, "#e6e6e6"),
+        (roles.Base, "#1e1e1e"),
+        (roles.AlternateBase, "#262626"),
+        (roles.Text, "#e6e6e6"),
+        (roles.Button, "#353535"),
+        (roles.ButtonText, "#e6e6e6"),
+        (roles.Highlight, "#2f65ca"),
+        (roles.HighlightedText, "#ffffff"),
+        (roles.PlaceholderText, "#8a8a8a"),
+        (roles.Light, "#505050"),
+        (roles.Mid, "#3a3a3a"),
+        (roles.Dark, "#202020"),
+        (roles.ToolTipBase, "#353535"),
+        (roles.ToolTipText, "#e6e6e6"),
+        (roles.Link, "#7aa7ff"),
+    ):
+        palette.setColor(role, QColor(colour))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return palette
 
 
 def main() -> int:

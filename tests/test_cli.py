@@ -280,3 +280,19 @@ def test_python_m_mailgui_runs_the_cli() -> None:
     assert result.returncode == 0
     assert "--password-env" in result.stdout
     assert "--password " not in result.stdout  # never a password in argv
+
+
+def test_wrong_host_name_suggests_a_name_the_certificate_is_valid_for(
+    smtp_server_factory: Any,
+) -> None:
+    server = smtp_server_factory(mode="starttls", cert="wronghost")
+    code, report = run_json(["check", *conn(server)])
+    assert code == 5
+    assert report["diagnosis"]["category"] == "certificate"
+    assert "otherhost.test" in json.dumps(report["diagnosis"])
+
+
+def test_port_out_of_range_is_input() -> None:
+    code, report = run_json(["check", "--host", "localhost", "--port", "70000"])
+    assert code == 2
+    assert "70000" in report["diagnosis"]["explanation"]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailgui.core.accounts import Security
-from mailgui.core.diagnosis_rules import GENERIC_RULES, Advice, ReplyRule, matches
+from mailgui.core.diagnosis_advice import Advice
+from mailgui.core.diagnosis_rules import GENERIC_RULES, ReplyRule, matches
 from mailgui.core.diagnosis_types import (
     Action,
     Category,

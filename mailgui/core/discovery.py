@@ -222,15 +222,22 @@ def probe_candidate(
     cancel: CancelToken | None = None,
     local_hostname: str = "mailgui.localhost",
     names: _NameCache | None = None,
+    on_connected: Callable[[], None] | None = None,
 ) -> Attempt:
-    """Connect, greet, negotiate TLS and read EHLO; classify the outcome. Never raises."""
+    """Connect, greet, negotiate TLS and read EHLO; classify the outcome. Never raises.
+
+    `on_connected` is called once the TCP connect has settled (either way)."""
     cancel = cancel or CancelToken()
     attempt = Attempt(candidate)
     start = time.monotonic()
     deadline = start + timeout
     sock: socket.socket | None = None
     try:
-        sock = _connect(candidate, attempt, deadline, cancel, names or _NameCache())
+        try:
+            sock = _connect(candidate, attempt, deadline, cancel, names or _NameCache())
+        finally:
+            if on_connected is not None:
+                on_connected()
         settings = candidate.settings(base)
         sock = _classify(candidate, settings, attempt, sock, deadline, local_hostname)
     except _Lost as lost:
@@ -514,13 +521,14 @@ class _Search:
         self.names = _NameCache()
         self.tokens = [CancelToken() for _ in candidates]
         self.done: dict[int, Attempt] = {}
+        self.settled: set[int] = set()  # tries whose TCP connect has settled
         self.changed = threading.Condition()
 
     def run(self, stagger: float) -> None:
         threads = []
         for index in range(len(self.candidates)):
             if index:
-                self._pause(stagger)
+                self._pause(stagger, index - 1)
             if self._stopping():
                 break
             thread = threading.Thread(
@@ -538,12 +546,15 @@ class _Search:
         for thread in threads:
             thread.join(timeout=1.0)
 
-    def _pause(self, stagger: float) -> None:
-        """Wait `stagger` before the next start, less if a running try already failed."""
+    def _pause(self, stagger: float, previous: int) -> None:
+        """Wait `stagger` before the next start; less once the previous try's TCP connect has
+        settled (connected or failed), as Happy Eyeballs does: the delay keeps connection
+        attempts from piling up, a connection waiting for a greeting costs nothing more."""
         until = time.monotonic() + stagger
         with self.changed:
-            seen = len(self.done)
-            while time.monotonic() < until and len(self.done) == seen and not self._stopping():
+            while (
+                time.monotonic() < until and previous not in self.settled and not self._stopping()
+            ):
                 self.changed.wait(min(0.05, until - time.monotonic()))
 
     def _stopping(self) -> bool:
@@ -552,10 +563,22 @@ class _Search:
     def _work(self, index: int) -> None:
         candidate = self.candidates[index]
         try_timeout = min(self.timeout, max(0.05, self.deadline - time.monotonic()))
+
+        def settled() -> None:
+            with self.changed:
+                self.settled.add(index)
+                self.changed.notify_all()
+
         attempt = probe_candidate(
-            candidate, self.base, timeout=try_timeout, cancel=self.tokens[index], names=self.names
+            candidate,
+            self.base,
+            timeout=try_timeout,
+            cancel=self.tokens[index],
+            names=self.names,
+            on_connected=settled,
         )
         with self.changed:
+            self.settled.add(index)
             self.done[index] = attempt
             self.changed.notify_all()
         if self.on_attempt is not None:

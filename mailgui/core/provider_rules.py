@@ -8,14 +8,8 @@ names the provider when nothing else did.
 
 from __future__ import annotations
 
-from mailgui.core.diagnosis_rules import (
-    RATE_LIMITED,
-    SENDER_NOT_ALLOWED,
-    SPAM_POLICY,
-    Advice,
-    ReplyRule,
-    rule,
-)
+from mailgui.core.diagnosis_advice import RATE_LIMITED, SENDER_NOT_ALLOWED, SPAM_POLICY, Advice
+from mailgui.core.diagnosis_rules import ReplyRule, rule
 from mailgui.core.diagnosis_types import Action, Category
 from mailgui.core.providers import (
     AOL_APP_PASSWORD_URL,

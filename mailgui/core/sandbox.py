@@ -1,8 +1,9 @@
 """The built-in SMTP sandbox: a real SMTP server on loopback, so the app works without an account.
 
 It speaks STARTTLS with a bundled certificate, requires AUTH (user "sandbox", password
-"mailgui-demo-password", a public demo credential), keeps every message it receives on disk, and can make the next send
-fail in a chosen way (`simulate`) so every error dialog can be seen without a real provider.
+"mailgui-demo-password", a public demo credential), keeps every message it receives on disk,
+and can make the next send fail in a chosen way (`simulate`) so every error dialog can be seen
+without a real provider.
 The server runs an asyncio loop in a background thread (aiosmtpd's Controller).
 """
 

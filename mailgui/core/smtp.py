@@ -173,6 +173,11 @@ class SmtpSession:
         handshake comes before the greeting (tls)."""
         s = self.settings
         with _Stage(self, StageName.DNS) as stage:
+            # getaddrinfo quietly wraps port 70000 round to 4464: refuse it before it does.
+            if not 0 < s.port < 65536:
+                raise InputError("smtp.port", f"Port {s.port} is not between 1 and 65535.", "")
+            if not s.host.strip():
+                raise InputError("smtp.host", "The server name is empty.", "")
             resolved = resolve(s.host, s.port, self.timeout, self.cancel)
             stage.detail = f"{s.host} -> {', '.join(resolved.ips)}"
         with _Stage(self, StageName.CONNECT) as stage:

@@ -52,7 +52,6 @@ class AttachmentPanel(QWidget):
         self.list.setAccessibleName("Attachments")
         self.list.setToolTip("Files sent with this message. Drop files here to attach them.")
         self.list.setSelectionMode(QListWidget.SelectionMode.ExtendedSelection)
-        self.list.setMaximumHeight(96)
         self.add_button = QPushButton("Attach files…", self)
         self.add_button.setObjectName("addAttachmentButton")
         self.add_button.setAccessibleName("Attach files")
@@ -132,6 +131,9 @@ class AttachmentPanel(QWidget):
         self.remove_button.setEnabled(bool(self.list.selectedItems()))
         count = self.list.count()
         self.list.setVisible(count > 0)
+        if count:  # as tall as its rows (up to four), so the body keeps the space
+            rows = min(count, 4) * max(self.list.sizeHintForRow(0), 1)
+            self.list.setFixedHeight(rows + 2 * self.list.frameWidth() + 2)
         if not count:
             text = "No attachments. Drop files here or use Attach files…"
         else:

@@ -356,6 +356,7 @@ class MainWindow(QMainWindow):
 
         dialog = NewAccountDialog(self)
         dialog.accountCreated.connect(self._account_created)
+        dialog.testRequested.connect(self.test_connection)
         dialog.open()
 
     def _account_created(self, account: Account, password: str) -> None:
@@ -392,7 +393,10 @@ class MainWindow(QMainWindow):
     def _apply_wizard(self, account: Account) -> None:
         if self.accounts.is_sandbox(account):
             return
-        self._save_account(account, "")
+        # A password typed in the editor for this (maybe still unsaved) account is kept too.
+        editing = self.editor.editing
+        same = editing is None or editing.id == account.id
+        self._save_account(account, self.editor.password.text() if same else "")
         self.tabs.setCurrentWidget(self.editor)
 
     # compose and send

@@ -664,7 +664,7 @@ CASES: dict[str, Case] = {
         ssl_error("WRONG_VERSION_NUMBER"),
         C(host="smtp.example.com", port=587, security=S.SSL, stage="tls"),
         Category.TLS_MODE,
-        fix="STARTTLS",
+        fix="Set Security to STARTTLS and Port to 587",
         suggestion={"security": "starttls", "port": 587},
         field="smtp.security",
     ),

@@ -29,6 +29,7 @@ from mailgui.core.diagnosis import (
 from mailgui.core.errors import (
     Cancelled,
     CertificatePinMismatch,
+    InputError,
     InsecureAuthRefused,
     MessageTooBig,
 )
@@ -657,3 +658,54 @@ def test_engine_reports_wrong_password(starttls_server: SmtpServer) -> None:
     d = explain(result.error, engine_ctx(settings, result))
     assert d.category == Category.AUTH
     assert d.stage == "auth"
+
+
+def test_input_error_from_the_engine(starttls_server: SmtpServer) -> None:
+    settings = starttls_server.settings(username="")
+    result = check(settings, PASSWORD, timeout=T)
+    assert isinstance(result.error, InputError)
+    d = explain(result.error, engine_ctx(settings, result))
+    assert d.category == Category.INPUT
+    assert d.field == "smtp.username"
+    assert Action.EDIT_ACCOUNT in d.actions
+
+
+# --- the rest: what else really comes out of a socket --------------------------------------
+
+
+def test_ssl_to_a_server_that_hangs_up(closing_server: ClosingServer) -> None:
+    tls = ssl.create_default_context()
+    error = raised(lambda: smtplib.SMTP_SSL(HOST, closing_server.port, timeout=T, context=tls))
+    assert isinstance(error, ssl.SSLEOFError | ConnectionResetError)
+    d = explain(error, ctx_for(closing_server, Security.SSL))
+    if isinstance(error, ssl.SSLError):
+        # SSL/TLS on a port that is not 465 and hangs up: maybe a STARTTLS port.
+        assert d.category == Category.TLS_MODE
+        assert d.suggestion == {"security": "starttls", "port": closing_server.port}
+    else:
+        assert d.category == Category.DISCONNECTED
+
+
+def test_non_ascii_password_is_not_repeated(smtp_server_factory: Factory) -> None:
+    secret = "pässwörd-Geheimnis"
+    server = smtp_server_factory("plain", auth=True, users={USER: secret})
+    with smtplib.SMTP(HOST, server.port, timeout=T) as smtp:
+        error = raised(lambda: smtp.login(USER, secret))
+    assert isinstance(error, UnicodeEncodeError)  # smtplib encodes AUTH PLAIN as ASCII
+    d = explain(error, ctx_for(server, Security.NONE))
+    assert d.category == Category.INPUT
+    assert d.stage == "auth"
+    assert d.field == "smtp.password"
+    assert "pässwörd" not in d.to_text()
+    assert "pässwörd" not in str(d.to_json())
+
+
+def test_port_out_of_range() -> None:
+    # socket.connect checks the range; getaddrinfo does not (it wraps 70000 to 4464), so
+    # a port is validated before it gets this far in the app.
+    with socket.socket() as sock:
+        error = raised(lambda: sock.connect(("127.0.0.1", 70000)))
+    assert isinstance(error, OverflowError)
+    d = explain(error, DiagnosisContext(host="127.0.0.1", port=70000))
+    assert d.category == Category.INPUT
+    assert d.field == "smtp.port"

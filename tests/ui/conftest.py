@@ -14,8 +14,7 @@ from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QPushButton, QWidget
 from mailgui.core.accounts import Account
 from mailgui.core.credentials import MemoryStore
 from mailgui.ui.main_window import MainWindow
-from tests.smtp_servers import PASSWORD, USER, SmtpServer
-
+from tests.smtp_servers import PASSWORD, SmtpServer
 
 SENDER = "alice@example.com"
 
@@ -38,7 +37,7 @@ def open_window(qtbot: Any, config_dir: Path, **options: Any) -> MainWindow:
 @pytest.fixture
 def window(qtbot: Any, config_dir: Path) -> Iterator[MainWindow]:
     # MemoryStore is the core's own session store: most tests are not about the keyring.
-    yield open_window(qtbot, config_dir, credentials=MemoryStore())
+    return open_window(qtbot, config_dir, credentials=MemoryStore())
 
 
 def add_account(window: MainWindow, server: SmtpServer, **smtp: Any) -> Account:

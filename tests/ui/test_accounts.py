@@ -88,7 +88,8 @@ def test_insecure_auth_shows_a_warning(qtbot: Any, window: Any) -> None:
     warning = child(window, QLabel, "insecureAuthWarning")
     assert not warning.isVisible()
     child(window, QCheckBox, "smtpAllowInsecureAuth").setChecked(True)
-    assert warning.isVisible() and "unencrypted" in warning.text()
+    assert warning.isVisible()
+    assert "unencrypted" in warning.text()
 
 
 def test_add_duplicate_remove(qtbot: Any, window: Any) -> None:
@@ -109,7 +110,8 @@ def test_add_duplicate_remove(qtbot: Any, window: Any) -> None:
     from PySide6.QtWidgets import QMessageBox
 
     box = window.findChild(QMessageBox, "confirmDialog")
-    assert box is not None and "Remove the account" in box.text()
+    assert box is not None
+    assert "Remove the account" in box.text()
     assert listing.count() == 2  # nothing happens before the user agrees
     qtbot.mouseClick(box.findChild(QPushButton, "confirmYesButton"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: listing.count() == 1)
@@ -151,3 +153,21 @@ def test_edit_account_focuses_the_named_field(qtbot: Any, window: Any) -> None:
         window.edit_account(account.id, field)
         assert window.tabs.currentWidget() is window.editor
         qtbot.waitUntil(lambda n=name: getattr(window.focusWidget(), "objectName", str)() == n)
+
+
+def test_test_connection_opens_the_wizard_and_applies_its_result(qtbot: Any, window: Any) -> None:
+    from PySide6.QtWidgets import QWizard
+
+    fill_editor(qtbot, window)
+    click(qtbot, window, "saveAccountButton")
+    click(qtbot, window, "testConnectionButton")
+    wizard = window.findChild(QWizard, "connectionWizard")
+    assert wizard is not None
+    assert wizard.isVisible()
+    account = window.accounts.saved_accounts()[0]
+    assert wizard.account.id == account.id
+    pinned = account.replace(smtp=account.smtp.replace(port=2525))
+    wizard.applyToAccount.emit(pinned)
+    assert window.accounts.saved_accounts()[0].smtp.port == 2525
+    assert child(window, QLineEdit, "smtpPort").text() == "2525"
+    wizard.reject()

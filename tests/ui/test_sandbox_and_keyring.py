@@ -79,7 +79,8 @@ def test_locked_keyring_asks_for_a_session_password(
     explained = error_dialog(qtbot, window)
     assert explained.diagnosis.category == "keyring"
     prompt = window.findChild(PasswordDialog)
-    assert prompt is not None and prompt.isVisible()
+    assert prompt is not None
+    assert prompt.isVisible()
     assert not prompt.remember.isEnabled()  # no keyring: this session only
     prompt.field.setText(PASSWORD)
     prompt.accept()

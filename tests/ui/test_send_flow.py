@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import html
 import socket
 from email import policy
 from pathlib import Path
@@ -60,14 +61,16 @@ def test_send_reaches_the_server(
     assert message["Bcc"] is None
     assert b"dave@example.com" not in received.data
     body = message.get_body(("plain",))
-    assert body is not None and "see attached." in body.get_content()
+    assert body is not None
+    assert "see attached." in body.get_content()
     names = [part.get_filename() for part in message.iter_attachments()]
     assert names == ["report.txt"]
 
     qtbot.waitUntil(lambda: "sent to 3 recipients" in window.statusBar().currentMessage())
     qtbot.waitUntil(lambda: window.compose.is_empty())
     records = SentLog(window.config_dir).items()
-    assert len(records) == 1 and records[0].subject == "Hello Bob"
+    assert len(records) == 1
+    assert records[0].subject == "Hello Bob"
     assert records[0].server_reply.startswith("250")
     assert window.sent_view.tree.topLevelItemCount() == 1
 
@@ -121,7 +124,8 @@ def test_wrong_password_explains_and_keeps_the_message(
     assert "edit-account" in actions or "enter-password" in actions
     # Nothing is lost: the message waits in the Outbox with its error.
     items = Outbox(window.config_dir).items()
-    assert len(items) == 1 and items[0].draft.subject == "Kept"
+    assert len(items) == 1
+    assert items[0].draft.subject == "Kept"
     assert items[0].last_error["category"] == "auth"
     assert window.outbox_view.tree.topLevelItemCount() == 1
     assert not window.compose.is_empty()
@@ -173,7 +177,8 @@ def test_one_recipient_refused_is_not_plain_success(
     assert dialog.diagnosis.category == "recipients"
     assert [r.address for r in dialog.diagnosis.refused] == ["nobody@example.com"]
     status = window.statusBar().currentMessage()
-    assert "1 of 2" in status and "nobody@example.com" in status
+    assert "1 of 2" in status
+    assert "nobody@example.com" in status
     assert len(server.received) == 1
     record = SentLog(window.config_dir).items()[0]
     assert record.refused == ["nobody@example.com"]
@@ -223,3 +228,48 @@ def test_draft_survives_a_restart(qtbot: Any, config_dir: Path, tmp_path: Path) 
     assert child(second, QLineEdit, "composeTo").text() == "bob@example.com"
     assert child(second, QLineEdit, "composeSubject").text() == "Half written"
     assert child(second, QPlainTextEdit, "composeBody").toPlainText() == "to be continued"
+
+
+@pytest.mark.parametrize(
+    ("options", "smtp", "category", "action"),
+    [
+        ({"mode": "starttls", "cert": "untrusted"}, {}, "certificate", "trust-certificate"),
+        ({"mode": "ssl"}, {"security": "starttls"}, "tls-mode", "edit-account"),
+        ({"mode": "starttls", "size_limit": 2000}, {}, "size", "edit-message"),
+        (
+            {"mode": "starttls", "fail": {"MAIL": "553 5.7.1 Sender address rejected"}},
+            {},
+            "sender",
+            "edit-account",
+        ),
+    ],
+    ids=["untrusted-certificate", "wrong-security", "too-big", "sender-refused"],
+)
+def test_failure_dialogs(
+    qtbot: Any,
+    window: Any,
+    smtp_server_factory: Any,
+    options: dict[str, Any],
+    smtp: dict[str, Any],
+    category: str,
+    action: str,
+) -> None:
+    from mailgui.core.accounts import Security
+
+    mode = options.pop("mode")
+    server = smtp_server_factory(mode, **options)
+    if "security" in smtp:
+        smtp["security"] = Security(smtp["security"])
+    add_account(window, server, **smtp)
+    window.prefs = window.prefs.__class__(send_timeout=5)
+    type_message(
+        qtbot, window, composeTo="bob@example.com", composeSubject="x", composeBody="y" * 4000
+    )
+    click(qtbot, window, "sendButton")
+    dialog = error_dialog(qtbot, window)
+    assert dialog.diagnosis.category == category
+    assert html.unescape(dialog.findChild(QLabel, "errorTitle").text()) == dialog.diagnosis.title
+    assert dialog.diagnosis.fixes
+    assert dialog.findChild(QLabel, "errorFixes").text()
+    assert action in dialog.offered_actions
+    assert len(Outbox(window.config_dir).items()) == 1

@@ -15,12 +15,29 @@ from tests.ui.conftest import open_window
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
-AUTOMATION_NAMES = (
-    "accountList addAccountButton accountName accountEmail smtpHost smtpPort smtpSecurity "
-    "smtpUsername smtpPassword saveAccountButton testConnectionButton composeFrom composeTo "
-    "composeCc composeBcc composeSubject composeBody attachmentList sendButton sendProgress "
-    "cancelSendButton"
-).split()
+AUTOMATION_NAMES = [
+    "accountList",
+    "addAccountButton",
+    "accountName",
+    "accountEmail",
+    "smtpHost",
+    "smtpPort",
+    "smtpSecurity",
+    "smtpUsername",
+    "smtpPassword",
+    "saveAccountButton",
+    "testConnectionButton",
+    "composeFrom",
+    "composeTo",
+    "composeCc",
+    "composeBcc",
+    "composeSubject",
+    "composeBody",
+    "attachmentList",
+    "sendButton",
+    "sendProgress",
+    "cancelSendButton",
+]
 
 
 def test_automation_contract(window: Any) -> None:
@@ -58,7 +75,8 @@ def test_menus_and_shortcuts(window: Any) -> None:
     assert shortcuts["Send"] == "Ctrl+Return"
     assert shortcuts["Quit"] == "Ctrl+Q"
     assert shortcuts["Preferences…"] == "Ctrl+,"
-    assert "Test connection…" in shortcuts and "Add account…" in shortcuts
+    assert "Test connection…" in shortcuts
+    assert "Add account…" in shortcuts
     simulate = window.findChild(QMenu, "simulateFailureMenu")
     from mailgui.core.sandbox_failures import SandboxFailure
 
@@ -98,7 +116,8 @@ def test_preferences_are_kept_apart_and_applied(qtbot: Any, window: Any) -> None
     dialog.accept()
     assert window.prefs.send_timeout == 42
     text = (window.config_dir / "mailgui.ini").read_text()
-    assert "send_timeout=42" in text and "[preferences]" in text
+    assert "send_timeout=42" in text
+    assert "[preferences]" in text
 
 
 def test_drop_files_onto_the_compose_pane(qtbot: Any, window: Any, tmp_path: Path) -> None:

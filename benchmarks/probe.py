@@ -63,7 +63,8 @@ def main() -> None:
             parallel.append(time.monotonic() - started)
             outcomes = sorted(a.outcome.value for a in result.attempts)
             assert outcomes.count(Outcome.NO_ANSWER.value) == 7, outcomes
-            assert result.best is not None and result.best.candidate.port == port
+            assert result.best is not None
+            assert result.best.candidate.port == port
 
             started = time.monotonic()
             for candidate in make_candidates(hosts, ports):

@@ -55,6 +55,9 @@ CATEGORY_EXIT: dict[str, int] = {
     "size": 10,
 }
 
+# IMAP stages share the SMTP stages' exit codes by what they do.
+IMAP_STAGE_AS_SMTP = {"capability": "ehlo", "login": "auth", "list": "ehlo", "inbox": "ehlo"}
+
 MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}
 
 
@@ -122,7 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--dry-run-from",
         metavar="ADDRESS",
-        help="also run MAIL FROM / RCPT TO this address / RSET (nothing is sent)",
+        help="the address for the envelope dry run: MAIL FROM and RCPT TO it, then RSET; "
+        "nothing is sent (default: the account's address, or --user when it is one)",
+    )
+    check.add_argument("--no-dry-run", action="store_true", help="skip the envelope dry run")
+    check.add_argument("--imap", action="store_true", help="also check the account's IMAP server")
+    check.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write a shareable report (.json, .md, or plain text); never contains a password",
     )
     check.set_defaults(handler=run_check)
 
@@ -198,7 +210,8 @@ def _settings_from_args(args: argparse.Namespace) -> tuple[Account, str | None, 
         pinned_sha256=args.pin,
         allow_insecure_auth=args.allow_insecure_auth,
     )
-    email = getattr(args, "from_addr", None) or args.user or ""
+    user = args.user or ""
+    email = getattr(args, "from_addr", None) or (user if "@" in user else "")
     return Account(name=args.host, email=email, smtp=settings), None, False
 
 
@@ -250,30 +263,44 @@ def _emit(report: dict[str, Any], as_json: bool, out: TextIO) -> None:
         json.dump(report, out, indent=2, ensure_ascii=False)
         out.write("\n")
         return
-    for stage in report["stages"]:
-        mark = MARKS.get(stage["status"], stage["status"])
-        out.write(
-            f"[{mark}] {stage['name']:<9} {stage['duration_ms']:>8.1f} ms  {stage['detail']}\n"
-        )
+    _emit_stages(report["stages"], out)
     for addr, info in (report.get("recipients") or {}).items():
         verdict = "accepted" if info["accepted"] else f"REFUSED {info['code']} {info['message']}"
         out.write(f"  {addr}: {verdict}\n")
-    diagnosis = report.get("diagnosis")
+    imap = report.get("imap")
+    if imap is not None:
+        out.write("IMAP:\n")
+        _emit_stages(imap["stages"], out)
+    if report.get("report"):
+        out.write(f"Report written to {report['report']}\n")
+    diagnosis = report.get("diagnosis") or (imap or {}).get("diagnosis")
     if diagnosis:
-        out.write(f"\n{diagnosis['title']}\n{diagnosis['explanation']}\n")
-        if diagnosis.get("server_reply"):
-            out.write(f"The server said: {diagnosis['server_reply']}\n")
-        if diagnosis.get("enhanced_code"):
-            meaning = diagnosis.get("enhanced_meaning") or ""
-            out.write(f"Status {diagnosis['enhanced_code']}: {meaning}\n")
-        if diagnosis["fixes"]:
-            out.write("What to try:\n")
-            for number, fix in enumerate(diagnosis["fixes"], 1):
-                out.write(f"  {number}. {fix}\n")
-        if diagnosis.get("help_url"):
-            out.write(f"More help: {diagnosis['help_url']}\n")
+        _emit_diagnosis(diagnosis, out)
     elif report["ok"]:
         out.write("\nAll good.\n" if not report.get("recipients") else "\nSent.\n")
+
+
+def _emit_stages(stages: list[dict[str, Any]], out: TextIO) -> None:
+    for stage in stages:
+        mark = MARKS.get(stage["status"], stage["status"])
+        out.write(
+            f"[{mark}] {stage['name']:<10} {stage['duration_ms']:>8.1f} ms  {stage['detail']}\n"
+        )
+
+
+def _emit_diagnosis(diagnosis: dict[str, Any], out: TextIO) -> None:
+    out.write(f"\n{diagnosis['title']}\n{diagnosis['explanation']}\n")
+    if diagnosis.get("server_reply"):
+        out.write(f"The server said: {diagnosis['server_reply']}\n")
+    if diagnosis.get("enhanced_code"):
+        meaning = diagnosis.get("enhanced_meaning") or ""
+        out.write(f"Status {diagnosis['enhanced_code']}: {meaning}\n")
+    if diagnosis["fixes"]:
+        out.write("What to try:\n")
+        for number, fix in enumerate(diagnosis["fixes"], 1):
+            out.write(f"  {number}. {fix}\n")
+    if diagnosis.get("help_url"):
+        out.write(f"More help: {diagnosis['help_url']}\n")
 
 
 def _failure_report(error: BaseException) -> dict[str, Any]:
@@ -342,18 +369,38 @@ def _session_report(result: Any, account: Account) -> dict[str, Any]:
 
 
 def run_check(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    from mailgui.core.smtp import check
+    """The stage ladder (DNS with MX, connect, TLS, EHLO, STARTTLS, AUTH, envelope dry run,
+    QUIT), optionally the IMAP ladder, and the shareable report."""
+    from mailgui.cli_probe import full_check
+
+    outcome: dict[str, Any] = {}
 
     def body(account: Account, password: str | None) -> dict[str, Any]:
-        result = check(
-            account.smtp,
+        if args.dry_run_from:
+            account = account.replace(email=args.dry_run_from)
+        result = full_check(
+            account,
             password,
+            imap=args.imap,
+            dry_run=not args.no_dry_run and bool(account.email),
+            report_path=args.report,
             timeout=args.timeout,
-            dry_run_from=args.dry_run_from,
         )
-        return _session_report(result, account)
+        report = result.to_json()
+        smtp_diagnosis = report["diagnosis"]
+        if smtp_diagnosis is not None:
+            smtp_diagnosis["stage"] = result.smtp.failed_stage or smtp_diagnosis.get("stage")
+        outcome["imap"] = report.get("imap")
+        outcome["smtp_ok"] = result.smtp.ok
+        return report
 
-    return _run_guarded(args, stdin, out, body)
+    code = _run_guarded(args, stdin, out, body)
+    imap = outcome.get("imap")
+    if outcome.get("smtp_ok") and imap is not None and not imap["ok"]:
+        diagnosis = imap.get("diagnosis") or {}
+        stage = imap.get("failed_stage")
+        code = exit_code(diagnosis.get("category"), IMAP_STAGE_AS_SMTP.get(stage or "", stage))
+    return code
 
 
 def run_send(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:

@@ -296,3 +296,89 @@ def test_port_out_of_range_is_input() -> None:
     code, report = run_json(["check", "--host", "localhost", "--port", "70000"])
     assert code == 2
     assert "70000" in report["diagnosis"]["explanation"]
+
+
+def saved_account_with_imap(
+    smtp: SmtpServer, imap: Any, folder: Path, imap_user: str = "alice@example.test"
+) -> None:
+    from mailgui.core.accounts import ServerSettings
+
+    account = Account(
+        name="Work",
+        email=USER,
+        smtp=smtp.settings(),
+        imap=ServerSettings(
+            host=imap.hostname,
+            port=imap.ssl_port,
+            security=Security.SSL,
+            username=imap_user,
+            ca_file=imap.ca_file,
+        ),
+    )
+    AccountStore(folder).save([account])
+
+
+@pytest.mark.imap
+def test_check_with_imap_and_a_report(
+    starttls_server: SmtpServer, imap_server: Any, tmp_path: Path
+) -> None:
+    from tests.imap_server import USERS
+
+    saved_account_with_imap(starttls_server, imap_server, tmp_path)
+    report_file = tmp_path / "report.md"
+    args = ["check", "--account", "Work", "--config-dir", str(tmp_path)]
+    args += ["--password-env", "MAILGUI_TEST_PASSWORD", "--imap", "--report", str(report_file)]
+    # One password for both servers here: the IMAP user has its own, so IMAP LOGIN fails.
+    code, report = run_json(args)
+    assert report["ok"] is False
+    assert [s["status"] for s in report["stages"] if s["name"] == "envelope"] == ["passed"]
+    assert report["imap"]["failed_stage"] == "login"
+    assert report["imap"]["diagnosis"]["category"] == "auth"
+    assert code == 8
+    text = report_file.read_text(encoding="utf-8")
+    assert "envelope" in text
+    assert PASSWORD not in text
+    assert USERS["alice@example.test"] not in text
+
+
+@pytest.mark.imap
+def test_check_imap_passes_with_its_password(
+    starttls_server: SmtpServer,
+    imap_server: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.imap_server import INBOX_MESSAGES, USERS
+
+    # A server whose SMTP login takes the IMAP user's password too, as most providers do.
+    smtp = SmtpServer("starttls", users={USER: USERS["alice@example.test"]})
+    with smtp:
+        saved_account_with_imap(smtp, imap_server, tmp_path)
+        monkeypatch.setenv("MAILGUI_TEST_PASSWORD", USERS["alice@example.test"])
+        code, text = run(
+            [
+                "check",
+                "--account",
+                "Work",
+                "--config-dir",
+                str(tmp_path),
+                "--password-env",
+                "MAILGUI_TEST_PASSWORD",
+                "--imap",
+            ]
+        )
+    assert code == 0, text
+    assert "IMAP:" in text
+    assert f"{INBOX_MESSAGES}" in text
+    assert "All good." in text
+
+
+def test_dry_run_refusal_is_envelope_exit_9(smtp_server_factory: Any) -> None:
+    server = smtp_server_factory(
+        mode="starttls", fail={"RCPT": "550 5.7.1 Relaying denied for this address"}
+    )
+    code, report = run_json(["check", *conn(server), "--dry-run-from", "alice@example.com"])
+    assert code == 9
+    envelope = [s for s in report["stages"] if s["name"] == "envelope"]
+    assert envelope[0]["status"] == "failed"
+    assert server.received == []  # a dry run never sends a message

@@ -21,7 +21,7 @@ from mailgui.core.cancel import CancelToken
 from mailgui.core.diagnosis import Category, Diagnosis, DiagnosisContext, explain
 from mailgui.core.errors import Cancelled, CertificatePinMismatch
 from mailgui.core.smtp import Capabilities, SmtpSession, TlsInfo
-from mailgui.core.stages import StageName, StageResult
+from mailgui.core.stages import StageName, StageResult, StageStatus
 from mailgui.core.transcript import Transcript
 
 # The order a ladder shows before it runs (the UI draws these rows up front).
@@ -208,6 +208,7 @@ class _Ladder:
         self._seen = 0
         self._mx: list[str] = []
         self._mx_done = threading.Event()
+        self._mx_deadline = 0.0
 
     def run(self, *, dry_run: bool, send_test: bool, mx_timeout: float) -> ProbeResult:
         result = ProbeResult(False, self.settings, self.email, self.stages, self.transcript)
@@ -300,6 +301,8 @@ class _Ladder:
         for stage in self.session.stages[self._seen :]:
             if stage.name == StageName.DNS:
                 stage = self._with_mx(stage)
+            elif stage.name in (StageName.TLS, StageName.STARTTLS):
+                stage = self._with_certificate(stage)
             self.stages.append(stage)
             self._emit(StageEvent(stage.name, stage))
         self._seen = len(self.session.stages)
@@ -328,10 +331,19 @@ class _Ladder:
         if not self.email or "@" not in self.email:
             return stage
         domain = self.email.rpartition("@")[2]
-        self._mx_done.wait(max(0.0, getattr(self, "_mx_deadline", 0.0) - time.monotonic()))
+        self._mx_done.wait(max(0.0, self._mx_deadline - time.monotonic()))
         mx = ", ".join(self._mx[:3]) if self._mx else "none found"
         detail = f"{stage.detail}; MX of {domain}: {mx}".lstrip("; ")
         return StageResult(stage.name, stage.status, stage.duration_ms, detail)
+
+    def _with_certificate(self, stage: StageResult) -> StageResult:
+        """Add what the TLS row should say about the certificate: its names, issuer, expiry."""
+        tls = self.session.tls
+        if stage.status is not StageStatus.PASSED or tls is None:
+            return stage
+        names = ", ".join(tls.names[:4]) + (" …" if len(tls.names) > 4 else "")
+        extra = f"valid for {names or '-'} until {tls.not_after or '?'}; issuer {tls.issuer or '?'}"
+        return StageResult(stage.name, stage.status, stage.duration_ms, f"{stage.detail}; {extra}")
 
     # -- the first failure, explained
     def _explain(self, result: ProbeResult) -> None:

@@ -498,6 +498,25 @@ class AccountEditor(QWidget):
         self.test_button.setEnabled(not found)
         return not found
 
+    def apply_suggestion(self, suggestion: dict[str, object]) -> str:
+        """Fill in a diagnosis' suggested settings (not saved); returns what changed, in words."""
+        changed = []
+        security = suggestion.get("security")
+        if security:
+            self._set_combo(self.security, str(security))
+            changed.append(f"security {Security(str(security)).label}")
+        port = suggestion.get("port")
+        if port:
+            self.port.setText(str(port))
+            self._port_typed["smtp"] = True
+            changed.append(f"port {port}")
+        host = suggestion.get("host")
+        if host:
+            self.host.setText(str(host))
+            changed.append(f"server {host}")
+        self.validate()
+        return ", ".join(changed)
+
     def focus_field(self, field: str) -> bool:
         """Focus the control for a Diagnosis.field such as "smtp.password"."""
         name = FIELD_WIDGETS.get(field, field)

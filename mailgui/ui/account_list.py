@@ -318,3 +318,44 @@ class AccountListPane(QWidget):
     def _remove(self) -> None:
         if self.current_id():
             self.removeRequested.emit(self.current_id())
+
+
+class Welcome(QWidget):
+    """The empty state: no account yet."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("welcome")
+        title = QLabel("<h2>Welcome to mailgui</h2>", self)
+        text = QLabel(
+            "Add an account to start sending mail. When something goes wrong, mailgui tells you "
+            "what happened and how to fix it.<br><br>No account at hand? The <b>Sandbox</b> is a "
+            "mail server on this computer: send to it and try every error dialog safely.",
+            self,
+        )
+        text.setWordWrap(True)
+        self.add_button = self._button(
+            "Add an account…", "emptyAddAccountButton", "Enter the server settings yourself"
+        )
+        self.lookup_button = self._button(
+            "New account from address…",
+            "emptyNewFromAddress",
+            "Type your address; mailgui looks the settings up",
+        )
+        self.sandbox_button = self._button(
+            "Try the sandbox", "emptyTrySandbox", "Start a local test server with a ready account"
+        )
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        for widget in (title, text, self.add_button, self.lookup_button, self.sandbox_button):
+            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        text.setFixedWidth(520)
+        layout.addStretch(2)
+
+    def _button(self, text: str, name: str, tip: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setAccessibleName(text.rstrip("…"))
+        button.setToolTip(tip)
+        button.setMinimumWidth(260)
+        return button

@@ -11,24 +11,21 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QLabel,
     QMainWindow,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from mailgui.ui.account_editor import AccountEditor
-from mailgui.ui.account_list import AccountListPane, AccountManager
+from mailgui.ui.account_list import AccountListPane, AccountManager, Welcome
 from mailgui.ui.compose import ComposePane
 from mailgui.ui.jobs import JobRunner
-from mailgui.ui.outbox_view import OutboxView, SentView
+from mailgui.ui.outbox_view import OutboxController, OutboxView, SentView
 from mailgui.ui.sandbox_view import SandboxHost, SandboxView, SimulateFailureMenu
 from mailgui.ui.send_controller import ActionContext, SendController, SendRequest
 from mailgui.ui.settings import Preferences, UiSettings
@@ -46,47 +43,6 @@ def _module_available(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except ImportError:
         return False
-
-
-class Welcome(QWidget):
-    """The empty state: no account yet."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("welcome")
-        title = QLabel("<h2>Welcome to mailgui</h2>", self)
-        text = QLabel(
-            "Add an account to start sending mail. When something goes wrong, mailgui tells you "
-            "what happened and how to fix it.<br><br>No account at hand? The <b>Sandbox</b> is a "
-            "mail server on this computer: send to it and try every error dialog safely.",
-            self,
-        )
-        text.setWordWrap(True)
-        self.add_button = self._button(
-            "Add an account…", "emptyAddAccountButton", "Enter the server settings yourself"
-        )
-        self.lookup_button = self._button(
-            "New account from address…",
-            "emptyNewFromAddress",
-            "Type your address; mailgui looks the settings up",
-        )
-        self.sandbox_button = self._button(
-            "Try the sandbox", "emptyTrySandbox", "Start a local test server with a ready account"
-        )
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        for widget in (title, text, self.add_button, self.lookup_button, self.sandbox_button):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
-        text.setFixedWidth(520)
-        layout.addStretch(2)
-
-    def _button(self, text: str, name: str, tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setObjectName(name)
-        button.setAccessibleName(text.rstrip("…"))
-        button.setToolTip(tip)
-        button.setMinimumWidth(260)
-        return button
 
 
 class MainWindow(QMainWindow):
@@ -117,7 +73,6 @@ class MainWindow(QMainWindow):
         self.sender = SendController(
             self.jobs, self.accounts, self.config_dir, self, lambda: float(self.prefs.send_timeout)
         )
-        self.sandbox_host = SandboxHost(self.config_dir, self.jobs, self)
         self.autosaver: Any = None
         self.ready = False
         self._closed = False
@@ -134,7 +89,12 @@ class MainWindow(QMainWindow):
         self.editor = AccountEditor(self)
         self.outbox_view = OutboxView(self)
         self.sent_view = SentView(self)
+        self.outbox = OutboxController(self.config_dir, self.outbox_view, self.sent_view, self)
         self.sandbox_view = SandboxView(self)
+        self.simulate_menu = SimulateFailureMenu(self)
+        self.sandbox_host = SandboxHost(
+            self.config_dir, self.jobs, self.sandbox_view, self.simulate_menu, self
+        )
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("mainTabs")
         self.tabs.setAccessibleName("Views")
@@ -153,7 +113,6 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 860])
         self.setCentralWidget(splitter)
-        self.simulate_menu = SimulateFailureMenu(self)
         self._build_menus()
         self._connect()
         self.statusBar().setObjectName("statusBar")
@@ -231,19 +190,17 @@ class MainWindow(QMainWindow):
         self.sender.progress.connect(self.compose.set_progress)
         self.sender.statusMessage.connect(self.statusBar().showMessage)
         self.sender.actionRequested.connect(self.handle_action)
-        self.sender.outboxChanged.connect(self._refresh_outbox)
-        self.sender.sentChanged.connect(self._refresh_sent)
+        self.sender.outboxChanged.connect(self.outbox.refresh)
+        self.sender.sentChanged.connect(self.outbox.refresh_sent)
         self.sender.composeDone.connect(self._compose_sent)
         self.sender.outboxLinked.connect(self._outbox_linked)
         self.sender.capabilitiesKnown.connect(self._size_limit_known)
-        self.outbox_view.retryRequested.connect(self._retry_outbox)
-        self.outbox_view.editRequested.connect(self._edit_outbox)
-        self.outbox_view.deleteRequested.connect(self._confirm_delete_outbox)
-        self.sandbox_view.startRequested.connect(self.start_sandbox)
+        self.outbox.retryRequested.connect(self._retry_outbox)
+        self.outbox.editRequested.connect(self._edit_outbox)
+        self.outbox.deleted.connect(self._outbox_deleted)
+        self.outbox.countChanged.connect(self._outbox_count)
         self.sandbox_host.started.connect(self._sandbox_started)
-        self.sandbox_host.failed.connect(self._sandbox_failed)
-        self.sandbox_host.messageReceived.connect(self._sandbox_message)
-        self.simulate_menu.chosen.connect(self._simulate)
+        self.sandbox_host.statusMessage.connect(self.statusBar().showMessage)
 
     @Slot()
     def _after_show(self) -> None:
@@ -253,8 +210,8 @@ class MainWindow(QMainWindow):
         self.autosaver = DraftAutosaver(self.compose, DraftStore(self.config_dir), self._from_addr)
         if self.autosaver.restore():
             self.statusBar().showMessage("Restored the message you were writing.")
-        self._refresh_outbox()
-        self._refresh_sent()
+        self.outbox.refresh()
+        self.outbox.refresh_sent()
         if self.accounts.load_error is not None:
             from mailgui.core.diagnosis import explain
             from mailgui.ui import dialogs
@@ -430,9 +387,8 @@ class MainWindow(QMainWindow):
     def _busy_changed(self, busy: bool) -> None:
         self.compose.set_sending(busy)
         self.send_action.setEnabled(not busy)
-        sandbox = self.sandbox_host.sandbox
-        if not busy and sandbox is not None and sandbox.pending_failure is None:
-            self.simulate_menu.reset()
+        if not busy:
+            self.sandbox_host.sync_menu()  # a simulated failure is used once
 
     @Slot()
     def _compose_sent(self) -> None:
@@ -466,6 +422,10 @@ class MainWindow(QMainWindow):
         field = getattr(diagnosis, "field", None)
         if action == "edit-account" and field not in MESSAGE_FIELDS and account is not None:
             self.edit_account(account.id, field)
+            suggestion = getattr(diagnosis, "suggestion", None)
+            if suggestion and not self.accounts.is_sandbox(account):
+                changes = self.editor.apply_suggestion(suggestion)
+                self.statusBar().showMessage(f"Suggested: {changes}. Check, then Save.")
         elif action in ("test-connection", "trust-certificate"):
             self.test_connection(account)
         elif action == "retry" and request is not None:
@@ -500,41 +460,17 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.compose_stack)
         QTimer.singleShot(0, functools.partial(self.compose.focus_field, field))
 
-    # outbox and sent
-    @Slot()
-    def _refresh_outbox(self) -> None:
-        from mailgui.core.outbox import Outbox
-
-        items = Outbox(self.config_dir).items()
-        self.outbox_view.set_items(items)
-        self.tabs.setTabText(2, f"&Outbox ({len(items)})" if items else "&Outbox")
-
-    @Slot()
-    def _refresh_sent(self) -> None:
-        from mailgui.core.outbox import SentLog
-
-        self.sent_view.set_records(SentLog(self.config_dir).items())
-
-    def _outbox_item(self, item_id: str) -> Any:
-        from mailgui.core.outbox import Outbox
-
-        return Outbox(self.config_dir).get(item_id)
-
-    @Slot(str)
-    def _retry_outbox(self, item_id: str) -> None:
-        item = self._outbox_item(item_id)
-        account = self.accounts.get(item.account_id) if item else None
-        account = account or self.accounts.get(self.compose.account_id())
-        if item is None or account is None:
+    # outbox
+    @Slot(object)
+    def _retry_outbox(self, item: Any) -> None:
+        account = self.accounts.get(item.account_id) or self.accounts.get(self.compose.account_id())
+        if account is None:
             self.statusBar().showMessage("This message's account no longer exists: edit it.")
             return
         self.sender.send(SendRequest(item.draft, account, item.id, from_compose=False))
 
-    @Slot(str)
-    def _edit_outbox(self, item_id: str) -> None:
-        item = self._outbox_item(item_id)
-        if item is None:
-            return
+    @Slot(object)
+    def _edit_outbox(self, item: Any) -> None:
         load = functools.partial(self._load_outbox_item, item)
         if self.compose.is_empty() or self.compose.outbox_id:
             load()
@@ -551,28 +487,18 @@ class MainWindow(QMainWindow):
         self.compose.edits["to"].setFocus()
 
     @Slot(str)
-    def _confirm_delete_outbox(self, item_id: str) -> None:
-        from mailgui.ui import dialogs
-
-        dialogs.confirm(
-            self,
-            "Delete message",
-            "Delete this message from the Outbox? It has not been sent.",
-            functools.partial(self._delete_outbox, item_id),
-        )
-
-    def _delete_outbox(self, item_id: str) -> None:
-        from mailgui.core.outbox import Outbox
-
-        Outbox(self.config_dir).remove(item_id)
+    def _outbox_deleted(self, item_id: str) -> None:
         if self.compose.outbox_id == item_id:
             self.compose.outbox_id = None
-        self._refresh_outbox()
+
+    @Slot(int)
+    def _outbox_count(self, count: int) -> None:
+        index = self.tabs.indexOf(self.outbox_view)
+        self.tabs.setTabText(index, f"&Outbox ({count})" if count else "&Outbox")
 
     # sandbox
     @Slot()
     def start_sandbox(self) -> None:
-        self.statusBar().showMessage("Starting the sandbox…")
         self.sandbox_host.start()
 
     @Slot()
@@ -582,34 +508,9 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _sandbox_started(self, sandbox: Any) -> None:
         self.accounts.set_sandbox(sandbox.account(), sandbox.PASSWORD)
-        self.sandbox_view.set_running(True, f"{sandbox.host}:{sandbox.port}")
-        self.sandbox_view.set_messages(sandbox.messages())
         self.start_sandbox_action.setEnabled(False)
         if self.compose.account_id() is None or len(self.accounts.accounts()) == 1:
             self.compose.set_accounts(self.accounts.accounts(), sandbox.ACCOUNT_ID)
-        self.statusBar().showMessage(f"Sandbox running on {sandbox.host}:{sandbox.port}.")
-
-    @Slot(object)
-    def _sandbox_failed(self, error: BaseException) -> None:
-        from mailgui.core.diagnosis import explain
-        from mailgui.ui import dialogs
-
-        dialogs.show_error(self, explain(error))
-
-    @Slot(object)
-    def _sandbox_message(self, _message: Any) -> None:
-        self.sandbox_view.set_messages(self.sandbox_host.messages())
-
-    @Slot(object)
-    def _simulate(self, failure: Any) -> None:
-        if not self.sandbox_host.running:
-            self.start_sandbox()
-            QTimer.singleShot(0, self.simulate_menu.reset)
-            self.statusBar().showMessage("Starting the sandbox; choose the failure again.")
-            return
-        self.sandbox_host.simulate(failure)
-        label = failure.label if failure is not None else "none"
-        self.statusBar().showMessage(f"The next send through the Sandbox will fail: {label}.")
 
     # preferences, about
     @Slot()

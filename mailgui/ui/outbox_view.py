@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -207,3 +209,69 @@ class SentView(QWidget):
         for column in range(3):
             self.tree.resizeColumnToContents(column)
         self.body.show_list(bool(records))
+
+
+class OutboxController(QObject):
+    """Fills both views from the files and asks before deleting; retry and edit go to the window."""
+
+    retryRequested = Signal(object)  # OutboxItem
+    editRequested = Signal(object)  # OutboxItem
+    deleted = Signal(str)  # item id
+    countChanged = Signal(int)
+
+    def __init__(
+        self, config_dir: Path, outbox_view: OutboxView, sent_view: SentView, widget: QWidget
+    ) -> None:
+        super().__init__(widget)
+        self._config_dir = config_dir
+        self._widget = widget
+        self.outbox_view = outbox_view
+        self.sent_view = sent_view
+        outbox_view.retryRequested.connect(self._retry)
+        outbox_view.editRequested.connect(self._edit)
+        outbox_view.deleteRequested.connect(self._confirm_delete)
+
+    def _outbox(self) -> Any:
+        from mailgui.core.outbox import Outbox  # imports address validation: not at start-up
+
+        return Outbox(self._config_dir)
+
+    @Slot()
+    def refresh(self) -> None:
+        items = self._outbox().items()
+        self.outbox_view.set_items(items)
+        self.countChanged.emit(len(items))
+
+    @Slot()
+    def refresh_sent(self) -> None:
+        from mailgui.core.outbox import SentLog
+
+        self.sent_view.set_records(SentLog(self._config_dir).items())
+
+    @Slot(str)
+    def _retry(self, item_id: str) -> None:
+        item = self._outbox().get(item_id)
+        if item is not None:
+            self.retryRequested.emit(item)
+
+    @Slot(str)
+    def _edit(self, item_id: str) -> None:
+        item = self._outbox().get(item_id)
+        if item is not None:
+            self.editRequested.emit(item)
+
+    @Slot(str)
+    def _confirm_delete(self, item_id: str) -> None:
+        from mailgui.ui import dialogs
+
+        dialogs.confirm(
+            self._widget,
+            "Delete message",
+            "Delete this message from the Outbox? It has not been sent.",
+            functools.partial(self.delete, item_id),
+        )
+
+    def delete(self, item_id: str) -> None:
+        self._outbox().remove(item_id)
+        self.deleted.emit(item_id)
+        self.refresh()

@@ -34,28 +34,44 @@ def _start_sandbox(data_dir: Path, created: list[Any], _ctx: JobContext) -> Any:
 
 
 class SandboxHost(QObject):
-    """Owns the Sandbox: starts it on the pool, relays its server-thread callback, stops it."""
+    """Owns the Sandbox: starts it on the pool, keeps its view and failure menu current, relays
+    its server-thread callback to the GUI thread, and stops it."""
 
     started = Signal(object)  # the Sandbox
-    failed = Signal(object)  # the exception
     messageReceived = Signal(object)  # SandboxMessage, delivered in the GUI thread (queued)
+    statusMessage = Signal(str)
 
-    def __init__(self, config_dir: Path, jobs: JobRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        config_dir: Path,
+        jobs: JobRunner,
+        view: SandboxView,
+        menu: SimulateFailureMenu,
+        parent: QWidget,
+    ) -> None:
         super().__init__(parent)
         self.data_dir = config_dir / "sandbox"
         self._jobs = jobs
+        self._widget = parent
+        self.view = view
+        self.menu = menu
         self.sandbox: Any = None
         self._starting = False
         self._created: list[Any] = []
+        view.startRequested.connect(self.start)
+        menu.chosen.connect(self._simulate)
+        self.messageReceived.connect(self._refresh)
 
     @property
     def running(self) -> bool:
         return self.sandbox is not None
 
+    @Slot()
     def start(self) -> None:
         if self.sandbox is not None or self._starting:
             return
         self._starting = True
+        self.statusMessage.emit("Starting the sandbox…")
         job = Job(lambda ctx: _start_sandbox(self.data_dir, self._created, ctx), "sandbox")
         job.signals.succeeded.connect(self._on_started)
         job.signals.failed.connect(self._on_failed)
@@ -69,16 +85,38 @@ class SandboxHost(QObject):
         self.sandbox = sandbox
         # Called in the server's thread: a signal hop brings it to the GUI thread.
         sandbox.on_message = self.messageReceived.emit
+        self.view.set_running(True, f"{sandbox.host}:{sandbox.port}")
+        self._refresh()
         self.started.emit(sandbox)
+        self.statusMessage.emit(f"Sandbox running on {sandbox.host}:{sandbox.port}.")
 
     @Slot(object)
     def _on_failed(self, error: BaseException) -> None:
         self._starting = False
-        self.failed.emit(error)
+        from mailgui.core.diagnosis import explain
+        from mailgui.ui import dialogs
 
-    def simulate(self, failure: Any) -> None:
-        if self.sandbox is not None:
-            self.sandbox.simulate(failure)
+        dialogs.show_error(self._widget, explain(error))
+
+    @Slot()
+    def _refresh(self) -> None:
+        self.view.set_messages(self.messages())
+
+    @Slot(object)
+    def _simulate(self, failure: Any) -> None:
+        if self.sandbox is None:
+            self.start()
+            self.menu.reset()
+            self.statusMessage.emit("Starting the sandbox; choose the failure again.")
+            return
+        self.sandbox.simulate(failure)
+        label = failure.label if failure is not None else "none"
+        self.statusMessage.emit(f"The next send through the Sandbox will fail: {label}.")
+
+    def sync_menu(self) -> None:
+        """Back to "Send normally" once the simulated failure was used."""
+        if self.sandbox is not None and self.sandbox.pending_failure is None:
+            self.menu.reset()
 
     def messages(self) -> list[Any]:
         return self.sandbox.messages() if self.sandbox is not None else []

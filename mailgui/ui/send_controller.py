@@ -201,7 +201,10 @@ class SendController(QObject):
 
             context = DiagnosisContext.for_account(request.account, stage="envelope")
             diagnosis = explain_partial(result.recipients, context)
-            names = ", ".join(r.address for r in refused)
+            names = "; ".join(
+                f"{r.address} ({' '.join(str(x) for x in (r.code, r.message) if x)})"
+                for r in refused
+            )
             self.statusMessage.emit(
                 f"Sent to {total - len(refused)} of {total} recipients. Refused: {names}."
             )

@@ -266,6 +266,8 @@ class LadderPage(QWizardPage):
 
     def finish(self, result: ProbeResult | None, error: BaseException | None = None) -> None:
         self.running = False
+        bar = self.transcript.verticalScrollBar()
+        bar.setValue(bar.maximum())  # end on the last reply, where a failure shows
         self.stop.setEnabled(False)
         for item in self.rows.values():  # what never ran after a failure stays grey
             if not item.data(1, Qt.ItemDataRole.UserRole):

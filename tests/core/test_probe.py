@@ -75,6 +75,10 @@ def test_ssl_ladder_has_a_tls_stage(ssl_server: SmtpServer) -> None:
     assert result.ok
     assert statuses(result)["tls"] == "passed"
     assert statuses(result)["starttls"] == "skipped"
+    tls_detail = next(s.detail for s in result.stages if s.name == "tls")
+    assert "TLSv1" in tls_detail
+    assert "valid for localhost" in tls_detail
+    assert "issuer O=mailgui test CA trusted" in tls_detail
     assert [s.name for s in result.stages] == planned_stages(Security.SSL)
 
 

@@ -171,3 +171,47 @@ def test_test_connection_opens_the_wizard_and_applies_its_result(qtbot: Any, win
     assert window.accounts.saved_accounts()[0].smtp.port == 2525
     assert child(window, QLineEdit, "smtpPort").text() == "2525"
     wizard.reject()
+
+
+def test_without_the_wizard_test_connection_runs_a_check(
+    qtbot: Any, window: Any, starttls_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.ui.conftest import add_account
+
+    monkeypatch.setattr("mailgui.ui.main_window._module_available", lambda _name: False)
+    account = add_account(window, starttls_server)
+    window.edit_account(account.id)
+    click(qtbot, window, "testConnectionButton")
+
+    def passed() -> bool:
+        box = window.findChild(QMessageBox, "infoDialog")
+        return box is not None and box.isVisible()
+
+    qtbot.waitUntil(passed, timeout=10000)
+    text = window.findChild(QMessageBox, "infoDialog").text()
+    assert "auth" in text
+    assert "ehlo" in text
+
+
+def test_wrong_security_suggestion_is_filled_in(qtbot: Any, window: Any) -> None:
+    fill_editor(qtbot, window)
+    click(qtbot, window, "saveAccountButton")
+    account = window.accounts.saved_accounts()[0]
+    from mailgui.core.diagnosis import Action, Category, Diagnosis
+    from mailgui.ui.send_controller import ActionContext
+
+    diagnosis = Diagnosis(
+        category=Category.TLS_MODE,
+        title="t",
+        explanation="e",
+        fixes=("f",),
+        actions=(Action.EDIT_ACCOUNT,),
+        field="smtp.security",
+        suggestion={"security": "ssl", "port": 465},
+    )
+    window.handle_action("edit-account", ActionContext(diagnosis, account))
+    assert child(window, QComboBox, "smtpSecurity").currentData() == "ssl"
+    assert child(window, QLineEdit, "smtpPort").text() == "465"
+    assert window.accounts.saved_accounts()[0].smtp.port == 587  # not saved until Save

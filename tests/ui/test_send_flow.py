@@ -261,10 +261,10 @@ def test_failure_dialogs(
     if "security" in smtp:
         smtp["security"] = Security(smtp["security"])
     add_account(window, server, **smtp)
-    window.prefs = window.prefs.__class__(send_timeout=5)
-    type_message(
-        qtbot, window, composeTo="bob@example.com", composeSubject="x", composeBody="y" * 4000
-    )
+    # Short: plain SMTP to an implicit-TLS port only ends when the timeout does.
+    window.prefs = window.prefs.__class__(send_timeout=1)
+    type_message(qtbot, window, composeTo="bob@example.com", composeSubject="x")
+    window.compose.body.setPlainText("y" * 4000)  # bigger than the small SIZE above
     click(qtbot, window, "sendButton")
     dialog = error_dialog(qtbot, window)
     assert dialog.diagnosis.category == category
@@ -273,3 +273,32 @@ def test_failure_dialogs(
     assert dialog.findChild(QLabel, "errorFixes").text()
     assert action in dialog.offered_actions
     assert len(Outbox(window.config_dir).items()) == 1
+
+
+def test_outbox_edit_and_delete(qtbot: Any, window: Any, plain_server: SmtpServer) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    account = add_account(window, plain_server, auth=AuthMethod.NONE, port=_free_port())
+    type_message(qtbot, window, composeTo="bob@example.com", composeSubject="Edit me")
+    click(qtbot, window, "sendButton")
+    error_dialog(qtbot, window).close()
+    qtbot.waitUntil(lambda: window.outbox_view.tree.topLevelItemCount() == 1)
+    window.new_message()
+    assert window.compose.is_empty()  # the failed message is safe in the Outbox
+
+    window.tabs.setCurrentWidget(window.outbox_view)
+    click(qtbot, window, "outboxEditButton")
+    assert window.tabs.currentWidget() is window.compose_stack
+    assert child(window, QLineEdit, "composeSubject").text() == "Edit me"
+    assert window.compose.account_id() == account.id
+
+    window.tabs.setCurrentWidget(window.outbox_view)
+    click(qtbot, window, "outboxDeleteButton")
+    box = window.findChild(QMessageBox, "confirmDialog")
+    assert box is not None
+    assert box.isVisible()
+    assert len(Outbox(window.config_dir).items()) == 1
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmYesButton"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.outbox_view.tree.topLevelItemCount() == 0)
+    assert Outbox(window.config_dir).items() == []
+    assert window.compose.outbox_id is None

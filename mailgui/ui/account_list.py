@@ -349,7 +349,11 @@ class Welcome(QWidget):
         layout.addStretch(1)
         for widget in (title, text, self.add_button, self.lookup_button, self.sandbox_button):
             layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+            if widget is text:
+                layout.addSpacing(12)
         text.setFixedWidth(520)
+        # A centred layout item gets no height-for-width: size the wrapped text explicitly.
+        text.setFixedHeight(text.heightForWidth(520))
         layout.addStretch(2)
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:

@@ -11,7 +11,7 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QMainWindow,
@@ -36,12 +36,28 @@ if TYPE_CHECKING:
 
 MESSAGE_FIELDS = {"from", "to", "cc", "bcc", "subject", "body", "attachments"}
 SHUTDOWN_WAIT_MS = 3000
+AFTER_SHOW_FALLBACK_MS = 1000
 
 
 def _module_available(name: str) -> bool:
     try:
         return importlib.util.find_spec(name) is not None
     except ImportError:
+        return False
+
+
+class _AfterFirstPaint(QObject):
+    """Calls `callback` on the turn of the event loop after the window's first paint."""
+
+    def __init__(self, window: QWidget, callback: Any) -> None:
+        super().__init__(window)
+        self._callback = callback
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
         return False
 
 
@@ -125,7 +141,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         last = self.settings.last_account if self.prefs.remember_last_account else None
         self._refresh_accounts(compose_account=last)
-        QTimer.singleShot(0, self._after_show)
+        # Drafts, Outbox and the sandbox wait for the first paint, so they never delay it; the
+        # timer covers a window that is built but never shown.
+        _AfterFirstPaint(self, self._after_show)
+        QTimer.singleShot(AFTER_SHOW_FALLBACK_MS, self._after_show)
 
     # construction
     def _action(
@@ -204,6 +223,8 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _after_show(self) -> None:
+        if self.autosaver is not None or self._closed:
+            return
         from mailgui.core.drafts import DraftStore
         from mailgui.ui.compose import DraftAutosaver
 

@@ -146,7 +146,8 @@ class SendController(QObject):
         request = self._request
         if request is None:
             return
-        job = Job(lambda ctx: _send_job(request, password, self._timeout(), ctx), "send")
+        timeout = self._timeout()  # read here: the job must not reach back into the window
+        job = Job(lambda ctx: _send_job(request, password, timeout, ctx), "send")
         job.signals.progress.connect(self._on_progress)
         job.signals.succeeded.connect(self._on_result)
         job.signals.failed.connect(self._on_exception)
@@ -286,7 +287,8 @@ class SendController(QObject):
     # connection check (when the wizard is not available)
     def check(self, account: Account, password: str | None) -> None:
         self._check_account = account
-        job = Job(lambda ctx: _check_job(account, password, self._timeout(), ctx), "check")
+        timeout = self._timeout()
+        job = Job(lambda ctx: _check_job(account, password, timeout, ctx), "check")
         job.signals.succeeded.connect(self._on_check)
         job.signals.failed.connect(self._on_check_exception)
         self.statusMessage.emit(f"Testing {account.smtp.host}:{account.smtp.port}…")

@@ -290,8 +290,9 @@ def _emit_stages(stages: list[dict[str, Any]], out: TextIO) -> None:
 
 def _emit_diagnosis(diagnosis: dict[str, Any], out: TextIO) -> None:
     out.write(f"\n{diagnosis['title']}\n{diagnosis['explanation']}\n")
-    if diagnosis.get("server_reply"):
-        out.write(f"The server said: {diagnosis['server_reply']}\n")
+    reply = diagnosis.get("server_reply") or ""
+    if reply and " ".join(reply.split()[1:3]) not in diagnosis["explanation"]:
+        out.write(f"The server said: {reply}\n")  # only when the explanation did not quote it
     if diagnosis.get("enhanced_code"):
         meaning = diagnosis.get("enhanced_meaning") or ""
         out.write(f"Status {diagnosis['enhanced_code']}: {meaning}\n")

@@ -229,25 +229,6 @@ class FullCheck:
         return render(build_report(smtp=self.smtp, imap=self.imap), "text")
 
 
-def imap_settings_for(account: Account) -> ServerSettings:
-    """The account's IMAP settings, or a guess from its SMTP ones (imap.DOMAIN, 993, SSL)."""
-    if account.imap is not None:
-        return account.imap
-    host = account.smtp.host
-    for prefix in ("smtp.", "mail.", "smtp-mail."):
-        if host.startswith(prefix):
-            host = "imap." + host[len(prefix) :]
-            break
-    return ServerSettings(
-        host=host,
-        port=993,
-        security=Security.SSL,
-        username=account.smtp_login,
-        ca_file=account.smtp.ca_file,
-        allow_insecure_auth=account.smtp.allow_insecure_auth,
-    )
-
-
 def full_check(
     account: Account,
     password: str | None,
@@ -263,7 +244,7 @@ def full_check(
     `dry_run`), the IMAP ladder when `imap`, and the report written to `report_path`
     (.json, .md or text by its suffix). Never raises for network trouble; OSError from
     writing the report file propagates."""
-    from mailgui.core.imap import check_imap
+    from mailgui.core.imap import check_imap, imap_settings_for
     from mailgui.core.probe import run_ladder
 
     smtp = run_ladder(

@@ -17,7 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailgui.core.accounts import DEFAULT_IMAP_PORTS, AuthMethod, Security, ServerSettings
+from mailgui.core.accounts import (
+    DEFAULT_IMAP_PORTS,
+    Account,
+    AuthMethod,
+    Security,
+    ServerSettings,
+)
 from mailgui.core.cancel import CancelToken
 from mailgui.core.diagnosis import Action, Category, Diagnosis, DiagnosisContext, explain
 from mailgui.core.errors import Cancelled, InsecureAuthRefused
@@ -231,7 +237,8 @@ def _run(
     typ, data = client.list()
     _ok("LIST", typ, data)
     result.mailboxes = [_mailbox_name(item) for item in data if isinstance(item, bytes)]
-    ladder.end(f"{len(result.mailboxes)} folders")
+    count = len(result.mailboxes)
+    ladder.end(f"{count} folder" if count == 1 else f"{count} folders")
 
     ladder.begin(StageName.INBOX)
     typ, status = client.status("INBOX", "(MESSAGES)")
@@ -423,3 +430,22 @@ def _for_imap(diagnosis: Diagnosis) -> Diagnosis:
         with contextlib.suppress(ValueError):
             suggestion["port"] = DEFAULT_IMAP_PORTS[Security(suggestion["security"])]
     return dataclasses.replace(diagnosis, field=field_name, suggestion=suggestion)
+
+
+def imap_settings_for(account: Account) -> ServerSettings:
+    """The account's IMAP settings, or a guess from its SMTP ones (imap.DOMAIN, 993, SSL)."""
+    if account.imap is not None:
+        return account.imap
+    host = account.smtp.host
+    for prefix in ("smtp.", "mail.", "smtp-mail."):
+        if host.startswith(prefix):
+            host = "imap." + host[len(prefix) :]
+            break
+    return ServerSettings(
+        host=host,
+        port=993,
+        security=Security.SSL,
+        username=account.smtp_login,
+        ca_file=account.smtp.ca_file,
+        allow_insecure_auth=account.smtp.allow_insecure_auth,
+    )

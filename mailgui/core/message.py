@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import secrets
 import stat
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +102,40 @@ class Draft:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class BuiltMessage:
     message: EmailMessage
     envelope_from: str
     recipients: tuple[str, ...]  # to + cc + bcc, deduplicated, in order
     smtputf8: bool  # an address has a non-ASCII local part: the server must offer SMTPUTF8
-    size: int  # bytes as it will go on the wire (CRLF line ends)
+
+    def __init__(
+        self,
+        message: EmailMessage,
+        envelope_from: str,
+        recipients: tuple[str, ...],
+        smtputf8: bool,
+        size: int | None = None,  # known already: `size` is not computed again
+    ) -> None:
+        object.__setattr__(self, "message", message)
+        object.__setattr__(self, "envelope_from", envelope_from)
+        object.__setattr__(self, "recipients", recipients)
+        object.__setattr__(self, "smtputf8", smtputf8)
+        if size is not None:
+            self.__dict__["size"] = size  # where cached_property keeps its value
+
+    @cached_property
+    def size(self) -> int:
+        """Bytes as the message goes on the wire (CRLF line ends, before dot-stuffing).
+
+        Computed on first use, by the engine's serializer, and then kept: a full pass over a
+        large message costs time (better spent on the thread that asks), and the stdlib
+        generator behind `as_bytes()` holds the interpreter lock for 100 ms at a time, which
+        freezes the GUI thread. The message must not be changed after this is read.
+        """
+        from mailgui.core.smtp_wire import serialize_parts  # smtplib: only when sending
+
+        return len(serialize_parts(self.message, self.smtputf8))
 
 
 @dataclass(frozen=True)
@@ -378,11 +407,30 @@ def build_message(draft: Draft, *, from_name: str | None = None) -> BuiltMessage
             subtype=attachment.subtype,
             filename=attachment.name,
         )
-    size = len(msg.as_bytes(policy=policy))  # SMTP policies use CRLF, as on the wire
+    if attachments:
+        msg.set_boundary(_boundary(msg))
     return BuiltMessage(
         message=msg,
         envelope_from=sender.addr_spec,
         recipients=_dedupe([*to, *cc, *bcc]),
         smtputf8=smtputf8,
-        size=size,
     )
+
+
+def _boundary(msg: EmailMessage) -> str:
+    """A multipart boundary found in no part's text, chosen now rather than by the generator.
+
+    The generator picks one only after rendering every sub-part into one bytes object, with
+    the stdlib's whole-part line splitting (100 ms and more under the interpreter lock for a
+    20 MB file); with the boundary set, the engine's serializer streams the parts instead.
+    Base64 text never contains "=" runs, so only the other parts need checking.
+    """
+    texts = [
+        part.get_payload()
+        for part in msg.walk()
+        if not part.is_multipart() and part.get("Content-Transfer-Encoding", "") != "base64"
+    ]
+    while True:
+        boundary = "=" * 15 + secrets.token_hex(10) + "=="
+        if not any(isinstance(text, str) and boundary in text for text in texts):
+            return boundary

@@ -246,8 +246,8 @@ class SmtpSession:
                     "The message needs SMTPUTF8 (international addresses), "
                     "which the server does not offer."
                 )
-            if caps.size and built.size > caps.size:
-                raise MessageTooBig(built.size, caps.size)
+            # Serialized once, here; its length is the SIZE check (reading `built.size` first
+            # would serialize a message.BuiltMessage a second time).
             flat = serialize_parts(built.message, built.smtputf8)
             if caps.size and len(flat) > caps.size:
                 raise MessageTooBig(len(flat), caps.size)

@@ -1,13 +1,13 @@
 """Accounts: the list pane, and the manager that keeps accounts.json and passwords apart.
 
-Passwords go to the OS keyring through mailgui.core.credentials. When the keyring is missing or
-locked, the manager explains that once and keeps passwords in memory for this session only:
-never a plaintext fallback.
+Passwords go to the OS keyring through mailgui.core.credentials, always on the keyring thread
+(mailgui.ui.credentials_task) so an unlock prompt never freezes the window. When the keyring is
+missing or locked, the manager explains that once and keeps passwords in memory for this
+session only: never a plaintext fallback.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 
 from mailgui.core.accounts import Account, AuthMethod
 from mailgui.core.errors import ConfigCorrupt, KeyringError
+from mailgui.ui.credentials_task import CredentialsTask
 
 if TYPE_CHECKING:
-    from mailgui.core.credentials import CredentialStore, SessionFallbackStore
+    from mailgui.core.credentials import CredentialStore
 
 
 class AccountManager(QObject):
@@ -44,8 +45,8 @@ class AccountManager(QObject):
 
         self._widget = parent
         self._store = AccountStore(config_dir)
-        self._credentials = credentials
-        self._passwords: SessionFallbackStore | None = None
+        self.keyring = CredentialsTask(credentials, self)
+        self.keyring.saveFailed.connect(self._on_save_failed)
         self._keyring_explained = False
         self._sandbox: Account | None = None
         self.load_error: ConfigCorrupt | None = None
@@ -107,43 +108,38 @@ class AccountManager(QObject):
         self.forget_password(account)
         self.changed.emit()
 
-    # passwords
+    # passwords: every keyring call runs on the keyring thread (mailgui.ui.credentials_task)
     @staticmethod
     def _key(account: Account) -> str:
         from mailgui.core.credentials import smtp_key
 
         return smtp_key(account)
 
-    def _store_(self) -> SessionFallbackStore:
-        # Built on first use: importing keyring costs start-up time the window does not need.
-        if self._passwords is None:
-            from mailgui.core.credentials import KeyringStore, SessionFallbackStore
-
-            self._passwords = SessionFallbackStore(self._credentials or KeyringStore())
-        return self._passwords
+    @Slot(object)
+    def _on_save_failed(self, error: KeyringError) -> None:
+        self.explain_keyring(error)
 
     def forget_password(self, account: Account) -> None:
-        # Nothing more to clean up when the keyring cannot be reached.
-        with contextlib.suppress(KeyringError):
-            self._store_().delete_password(self._key(account))
+        self.keyring.forget(self._key(account))
 
-    def lookup_password(self, account: Account) -> tuple[str | None, KeyringError | None]:
-        try:
-            return self._store_().get_password(self._key(account)), None
-        except KeyringError as exc:
-            return None, exc
+    def known_password(self, account: Account) -> str | None:
+        """The password if known without asking the keyring (being saved, or session-only)."""
+        return self.keyring.known(self._key(account))
+
+    def password_getter(self, account: Account) -> Callable[[], str | None]:
+        """For a worker thread: reads the password (may raise KeyringError)."""
+        return self.keyring.getter(self._key(account))
+
+    def fetch_password(
+        self, account: Account, callback: Callable[[str | None, KeyringError | None], Any]
+    ) -> None:
+        """`callback(password, error)` later, in the GUI thread; the read runs off it."""
+        self.keyring.fetch(self._key(account), callback)
 
     def store_password(self, account: Account, password: str, *, remember: bool) -> None:
         """Keyring when `remember` (memory for this session if it fails), else memory only."""
-        store, key = self._store_(), self._key(account)
-        if not remember or self.is_sandbox(account):
-            store.remember_for_session(key, password)
-            return
-        try:
-            store.set_password(key, password)
-        except KeyringError as exc:
-            store.remember_for_session(key, password)
-            self.explain_keyring(exc)
+        remember = remember and not self.is_sandbox(account)
+        self.keyring.store_password(self._key(account), password, remember=remember)
 
     def explain_keyring(self, error: KeyringError) -> None:
         """Show the keyring diagnosis once per session; later failures stay quiet."""
@@ -162,14 +158,39 @@ class AccountManager(QObject):
         callback: Callable[[str | None], Any],
         on_cancel: Callable[[], Any] | None = None,
     ) -> None:
-        """Call `callback(password)` now if known, else after asking the user (non-blocking)."""
+        """Call `callback(password)` once known: from the keyring (read off the GUI thread), or
+        after asking the user (non-blocking)."""
         if account.smtp.auth is AuthMethod.NONE:
             callback(None)
             return
-        password, error = self.lookup_password(account)
+        self.fetch_password(
+            account,
+            functools.partial(self._fetched_for_request, account, reason, callback, on_cancel),
+        )
+
+    def _fetched_for_request(
+        self,
+        account: Account,
+        reason: str,
+        callback: Callable[[str | None], Any],
+        on_cancel: Callable[[], Any] | None,
+        password: str | None,
+        error: KeyringError | None,
+    ) -> None:
         if password is not None:
             callback(password)
-            return
+        else:
+            self.password_missing(account, reason, callback, on_cancel, error)
+
+    def password_missing(
+        self,
+        account: Account,
+        reason: str,
+        callback: Callable[[str | None], Any],
+        on_cancel: Callable[[], Any] | None,
+        error: KeyringError | None,
+    ) -> None:
+        """No password from the keyring: explain a keyring failure once, then ask the user."""
         if error is not None:
             self.explain_keyring(error)  # once; the password dialog then says "this session"
         self.ask_password(account, reason, callback, on_cancel, keyring_ok=error is None)
@@ -203,6 +224,9 @@ class AccountManager(QObject):
         self.store_password(account, password, remember=remember)
         if callback is not None:
             callback(password)
+
+    def shutdown(self, timeout_ms: int) -> bool:
+        return self.keyring.shutdown(timeout_ms)
 
 
 class AccountListPane(QWidget):

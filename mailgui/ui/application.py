@@ -5,11 +5,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer, Slot
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 DESKTOP_FILE = "io.github.mailgui.MailGui"
+IDENTITY_FALLBACK_MS = 1000
 
 
 def apply_theme(app: QApplication) -> None:
@@ -19,7 +20,8 @@ def apply_theme(app: QApplication) -> None:
     when the user switches), so dark mode works on Linux and Windows; macOS's own style does the
     same natively.
     """
-    if sys.platform != "darwin":
+    # Replacing a style that is Fusion already would only cost start-up time (~4 ms).
+    if sys.platform != "darwin" and app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
 
 
@@ -27,26 +29,57 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    from mailgui import __version__
-
     QGuiApplication.setDesktopFileName(DESKTOP_FILE)
     app = QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("mailgui")
     app.setOrganizationName("mailgui")
-    app.setApplicationVersion(__version__)
     apply_theme(app)
-    # The icon comes from the dialogs module, whose imports (ssl, the error dialog) would delay
-    # the first paint: set it on the first turn of the event loop instead.
-    QTimer.singleShot(0, _set_icon)
+    # The icon comes from the dialogs module, whose imports (ssl, the error dialog) and icon
+    # files cost ~20 ms, and the version from importlib.metadata (~15 ms): both wait until the
+    # main window has been painted (see `finish_identity_after_paint`), or a second at most.
+    identity = _Identity(app)
+    QTimer.singleShot(IDENTITY_FALLBACK_MS, identity, identity.finish)
     return app
 
 
-def _set_icon() -> None:
-    from mailgui.ui.dialogs import app_icon
+class _Identity(QObject):
+    """Sets the rest of the application's identity (version, icon) once."""
 
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.setObjectName("mailguiIdentity")
+        self._app = app
+        self._done = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            # A timer 0 started before the paint would run before it; this one runs after.
+            QTimer.singleShot(0, self, self.finish)
+        return False
+
+    @Slot()
+    def finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        from mailgui import __version__
+        from mailgui.ui.dialogs import app_icon
+
+        self._app.setApplicationVersion(__version__)
+        self._app.setWindowIcon(app_icon())
+
+
+def finish_identity_after_paint(window: QWidget) -> None:
+    """Set the version and icon on the turn of the event loop after `window` is first painted.
+
+    The filter sits on the window itself: an application-wide Python event filter would see
+    every event of building the window (thousands) and cost more than it saves.
+    """
     app = QApplication.instance()
-    if isinstance(app, QApplication):
-        app.setWindowIcon(app_icon())
+    identity = app.findChild(_Identity, "mailguiIdentity") if app is not None else None
+    if identity is not None:
+        window.installEventFilter(identity)
 
 
 def run(config_dir: Path | None, sandbox: bool) -> int:
@@ -59,5 +92,6 @@ def run(config_dir: Path | None, sandbox: bool) -> int:
     if not window.accounts.saved_accounts() and window.accounts.load_error is None:
         window.start_sandbox_when_shown()
     app.aboutToQuit.connect(window.shutdown)
+    finish_identity_after_paint(window)
     window.show()
     return app.exec()

@@ -67,7 +67,8 @@ def set_invalid(widget: QWidget, message: str | None, label: QLabel | None = Non
 
 def paint_red(label: QLabel, red: bool = True) -> None:
     """Error text colour for one label, from its palette (no style sheet)."""
-    palette = label.parentWidget().palette() if label.parentWidget() else QPalette()
+    parent = label.parentWidget()
+    palette = parent.palette() if parent is not None else QPalette()
     if red:
         palette.setColor(QPalette.ColorRole.WindowText, QColor(ERROR_RED))
     label.setPalette(palette)

@@ -1,4 +1,5 @@
-"""The main window: composes the panes, menus and status bar, and routes dialog actions.
+"""The main window: composes the panes, menus and status bar. The glue lives beside it:
+accounts in account_controller, compose / Outbox / dialog actions in message_actions.
 
 Work that needs slow imports (drafts and outbox pull in address validation, the sandbox pulls in
 aiosmtpd) runs right after the first show, so the window appears quickly.
@@ -6,8 +7,6 @@ aiosmtpd) runs right after the first show, so the window appears quickly.
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,29 +20,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mailgui.ui.account_controller import AccountController, _module_available
 from mailgui.ui.account_editor import AccountEditor
 from mailgui.ui.account_list import AccountListPane, AccountManager, Welcome
 from mailgui.ui.compose import ComposePane
+from mailgui.ui.draft_link import DraftOutboxLink
 from mailgui.ui.jobs import JobRunner
+from mailgui.ui.message_actions import MessageActions
 from mailgui.ui.outbox_view import OutboxController, OutboxView, SentView
 from mailgui.ui.sandbox_view import SandboxHost, SandboxView, SimulateFailureMenu
-from mailgui.ui.send_controller import ActionContext, SendController, SendRequest
+from mailgui.ui.send_controller import SendController
 from mailgui.ui.settings import Preferences, UiSettings
 
 if TYPE_CHECKING:
     from mailgui.core.accounts import Account
     from mailgui.core.credentials import CredentialStore
+    from mailgui.ui.send_controller import ActionContext
 
-MESSAGE_FIELDS = {"from", "to", "cc", "bcc", "subject", "body", "attachments"}
 SHUTDOWN_WAIT_MS = 3000
 AFTER_SHOW_FALLBACK_MS = 1000
-
-
-def _module_available(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ImportError:
-        return False
 
 
 class _AfterFirstPaint(QObject):
@@ -129,6 +124,9 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([240, 860])
         self.setCentralWidget(splitter)
+        self.account_ctl = AccountController(self)
+        self.messages = MessageActions(self)
+        self.draft_link = DraftOutboxLink(self.settings.path, self.compose, self)
         self._build_menus()
         self._connect()
         self.statusBar().setObjectName("statusBar")
@@ -140,7 +138,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         last = self.settings.last_account if self.prefs.remember_last_account else None
-        self._refresh_accounts(compose_account=last)
+        self.account_ctl.refresh(compose_account=last)
         # Drafts, Outbox and the sandbox wait for the first paint, so they never delay it; the
         # timer covers a window that is built but never shown.
         _AfterFirstPaint(self, self._after_show)
@@ -179,7 +177,7 @@ class MainWindow(QMainWindow):
             tip="Type your address; mailgui looks the server settings up",
         )
         self.new_from_address_action.setVisible(_module_available("mailgui.ui.new_account"))
-        self._action(accounts_menu, "&Test connection…", self.test_current_account)
+        self._action(accounts_menu, "&Test connection…", self.account_ctl.test_current_account)
         sandbox_menu = bar.addMenu("&Sandbox")
         self.start_sandbox_action = self._action(
             sandbox_menu, "&Start the sandbox", self.start_sandbox
@@ -190,33 +188,14 @@ class MainWindow(QMainWindow):
         self._action(help_menu, "&About mailgui", self.show_about)
 
     def _connect(self) -> None:
-        pane = self.account_pane
-        pane.addRequested.connect(self.add_account)
-        pane.editRequested.connect(self.edit_account)
-        pane.currentChanged.connect(self._account_selected)
-        pane.duplicateRequested.connect(self._duplicate_account)
-        pane.removeRequested.connect(self._confirm_remove)
-        self.accounts.changed.connect(self._refresh_accounts)
-        self.welcome.add_button.clicked.connect(self.add_account)
-        self.welcome.lookup_button.clicked.connect(self.new_account_from_address)
+        self.account_ctl.connect()
+        self.messages.connect()
         self.welcome.sandbox_button.clicked.connect(self.start_sandbox)
-        self.editor.saveRequested.connect(self._save_account)
-        self.editor.testRequested.connect(self.test_connection)
-        self.compose.sendRequested.connect(self.send)
-        self.compose.cancelRequested.connect(self.sender.cancel)
         self.compose.accountChanged.connect(self._compose_account_changed)
         self.sender.busyChanged.connect(self._busy_changed)
         self.sender.progress.connect(self.compose.set_progress)
         self.sender.statusMessage.connect(self.statusBar().showMessage)
-        self.sender.actionRequested.connect(self.handle_action)
-        self.sender.outboxChanged.connect(self.outbox.refresh)
-        self.sender.sentChanged.connect(self.outbox.refresh_sent)
-        self.sender.composeDone.connect(self._compose_sent)
-        self.sender.outboxLinked.connect(self._outbox_linked)
         self.sender.capabilitiesKnown.connect(self._size_limit_known)
-        self.outbox.retryRequested.connect(self._retry_outbox)
-        self.outbox.editRequested.connect(self._edit_outbox)
-        self.outbox.deleted.connect(self._outbox_deleted)
         self.outbox.countChanged.connect(self._outbox_count)
         self.sandbox_host.started.connect(self._sandbox_started)
         self.sandbox_host.statusMessage.connect(self.statusBar().showMessage)
@@ -229,7 +208,10 @@ class MainWindow(QMainWindow):
         from mailgui.ui.compose import DraftAutosaver
 
         self.autosaver = DraftAutosaver(self.compose, DraftStore(self.config_dir), self._from_addr)
-        if self.autosaver.restore():
+        saved_outbox_id = self.draft_link.saved()  # read before the restore rewrites it
+        restored = self.autosaver.restore()
+        self.draft_link.restore(saved_outbox_id if restored else None, self.config_dir)
+        if restored:
             self.statusBar().showMessage("Restored the message you were writing.")
         self.outbox.refresh()
         self.outbox.refresh_sent()
@@ -250,132 +232,24 @@ class MainWindow(QMainWindow):
         else:
             self._want_sandbox = True
 
-    # accounts
+    # accounts (the glue lives in AccountController)
     def _from_addr(self, account_id: str | None) -> str:
         account = self.accounts.get(account_id)
         return account.email if account else ""
 
     @Slot()
-    def _refresh_accounts(self, compose_account: str | None = None) -> None:
-        accounts = self.accounts.accounts()
-        self.account_pane.set_accounts(accounts)
-        self.compose.set_accounts(accounts, compose_account)
-        self.compose_stack.setCurrentWidget(self.compose if accounts else self.welcome)
-        editing = self.editor.editing
-        if editing is not None and self.accounts.get(editing.id) is None:
-            self.editor.load(None)
-        elif editing is None and accounts and not self.editor.name.text():
-            self.editor.load(accounts[0])
-
-    @Slot(str)
-    def _account_selected(self, account_id: str) -> None:
-        account = self.accounts.get(account_id)
-        if account is not None:
-            self.editor.load(account)
-
-    @Slot()
     def add_account(self) -> None:
-        self.editor.load(None)
-        self.tabs.setCurrentWidget(self.editor)
-        self.editor.name.setFocus()
+        self.account_ctl.add_account()
 
-    @Slot(str)
     def edit_account(self, account_id: str, field: str | None = None) -> None:
-        account = self.accounts.get(account_id)
-        if account is not None:
-            self.editor.load(account)
-        self.tabs.setCurrentWidget(self.editor)
-        # A closing dialog hands focus back to what had it: focus on the next turn of the loop.
-        QTimer.singleShot(0, functools.partial(self._focus_editor_field, field))
-
-    def _focus_editor_field(self, field: str | None) -> None:
-        if not (field and self.editor.focus_field(field)):
-            self.editor.name.setFocus()
-
-    def _save_account(self, account: Account, password: str) -> None:
-        self.accounts.save(account, password)
-        self.account_pane.set_accounts(self.accounts.accounts(), account.id)
-        self.editor.load(account)
-        if self.compose.account_id() is None:
-            self.compose.set_accounts(self.accounts.accounts(), account.id)
-        self.statusBar().showMessage(f"Account “{account.name}” saved.")
-
-    @Slot(str)
-    def _duplicate_account(self, account_id: str) -> None:
-        copy = self.accounts.duplicate(account_id)
-        if copy is not None:
-            self.account_pane.set_accounts(self.accounts.accounts(), copy.id)
-            self.edit_account(copy.id)
-            self.statusBar().showMessage("Account copied. Enter its password before sending.")
-
-    @Slot(str)
-    def _confirm_remove(self, account_id: str) -> None:
-        from mailgui.ui import dialogs
-
-        account = self.accounts.get(account_id)
-        if account is None or self.accounts.is_sandbox(account):
-            self.statusBar().showMessage("The Sandbox account is built in and stays.")
-            return
-        dialogs.confirm(
-            self,
-            "Remove account",
-            f"Remove the account “{account.name}” ({account.email})? Its saved password is "
-            "deleted from the keyring. Messages in the Outbox stay.",
-            functools.partial(self._remove_account, account_id),
-        )
-
-    def _remove_account(self, account_id: str) -> None:
-        self.accounts.remove(account_id)
-        self.statusBar().showMessage("Account removed.")
+        self.account_ctl.edit_account(account_id, field)
 
     @Slot()
     def new_account_from_address(self) -> None:
-        from mailgui.ui.new_account import NewAccountDialog
-
-        dialog = NewAccountDialog(self)
-        dialog.accountCreated.connect(self._account_created)
-        dialog.testRequested.connect(self.test_connection)
-        dialog.open()
-
-    def _account_created(self, account: Account, password: str) -> None:
-        self._save_account(account, password)
-
-    @Slot()
-    def test_current_account(self) -> None:
-        if self.editor.validate() and (self.editor.editing or self.editor.name.text()):
-            self.test_connection(self.editor.account(), self.editor.password.text())
-        else:
-            self.tabs.setCurrentWidget(self.editor)
-            self.statusBar().showMessage("Fill in the account settings first.")
+        self.account_ctl.new_account_from_address()
 
     def test_connection(self, account: Account | None, password: str = "") -> None:
-        if account is None:
-            return
-        if not password:
-            password = self.accounts.lookup_password(account)[0] or ""
-        if _module_available("mailgui.ui.wizard"):
-            from mailgui.ui.wizard import ConnectionWizard
-
-            wizard = ConnectionWizard(account, password or None, self)
-            wizard.applyToAccount.connect(self._apply_wizard)
-            wizard.open()
-        elif password or account.smtp.auth.value == "none":
-            self.sender.check(account, password or None)
-        else:
-            self.accounts.request_password(
-                account,
-                "Enter the password to test the connection.",
-                functools.partial(self.sender.check, account),
-            )
-
-    def _apply_wizard(self, account: Account) -> None:
-        if self.accounts.is_sandbox(account):
-            return
-        # A password typed in the editor for this (maybe still unsaved) account is kept too.
-        editing = self.editor.editing
-        same = editing is None or editing.id == account.id
-        self._save_account(account, self.editor.password.text() if same else "")
-        self.tabs.setCurrentWidget(self.editor)
+        self.account_ctl.test_connection(account, password)
 
     # compose and send
     @Slot(str)
@@ -389,21 +263,6 @@ class MainWindow(QMainWindow):
         if account_id == self.compose.account_id():
             self._compose_account_changed(account_id)
 
-    @Slot()
-    def send(self) -> None:
-        account = self.accounts.get(self.compose.account_id())
-        if account is None:
-            self.tabs.setCurrentWidget(self.compose_stack)
-            self.statusBar().showMessage("Add an account first: there is nothing to send with.")
-            return
-        bad = self.compose.validate_addresses(require_recipient=True)
-        if bad:
-            self.compose.focus_field(bad)
-            self.statusBar().showMessage("Fix the address marked in red, then send again.")
-            return
-        draft = self.compose.draft(account.email)
-        self.sender.send(SendRequest(draft, account, self.compose.outbox_id, from_compose=True))
-
     @Slot(bool)
     def _busy_changed(self, busy: bool) -> None:
         self.compose.set_sending(busy)
@@ -412,105 +271,15 @@ class MainWindow(QMainWindow):
             self.sandbox_host.sync_menu()  # a simulated failure is used once
 
     @Slot()
-    def _compose_sent(self) -> None:
-        self.compose.clear()
-        if self.autosaver is not None:
-            self.autosaver.flush()
-
-    @Slot(str)
-    def _outbox_linked(self, item_id: str) -> None:
-        self.compose.outbox_id = item_id
+    def send(self) -> None:
+        self.messages.send()
 
     @Slot()
     def new_message(self) -> None:
-        if self.compose.is_empty() or self.compose.outbox_id:
-            self._start_new_message()
-            return
-        from mailgui.ui import dialogs
+        self.messages.new_message()
 
-        dialogs.confirm(
-            self, "New message", "Discard the message you are writing?", self._start_new_message
-        )
-
-    def _start_new_message(self) -> None:
-        self.compose.clear()
-        self.tabs.setCurrentWidget(self.compose_stack)
-        self.compose.edits["to"].setFocus()
-
-    # the dialog's actions
     def handle_action(self, action: str, context: ActionContext) -> None:
-        diagnosis, account, request = context.diagnosis, context.account, context.request
-        field = getattr(diagnosis, "field", None)
-        if action == "edit-account" and field not in MESSAGE_FIELDS and account is not None:
-            self.edit_account(account.id, field)
-            suggestion = getattr(diagnosis, "suggestion", None)
-            if suggestion and not self.accounts.is_sandbox(account):
-                changes = self.editor.apply_suggestion(suggestion)
-                self.statusBar().showMessage(f"Suggested: {changes}. Check, then Save.")
-        elif action in ("test-connection", "trust-certificate"):
-            self.test_connection(account)
-        elif action == "retry" and request is not None:
-            self.sender.send(request)
-        elif action == "enter-password" and account is not None:
-            retry = functools.partial(self._resend, request) if request else None
-            self.accounts.ask_password(account, "The server did not accept the password.", retry)
-        elif action in ("edit-message", "edit-account"):
-            self._edit_message(diagnosis, request, field or "to")
-
-    def _resend(self, request: SendRequest, _password: str | None = None) -> None:
-        self.sender.send(request)
-
-    def _edit_message(self, diagnosis: Any, request: SendRequest | None, field: str) -> None:
-        if request is not None and (not request.from_compose or self.compose.is_empty()):
-            draft = request.draft
-            refused = {r.address for r in getattr(diagnosis, "refused", ())}
-            if refused:  # partly sent: only the refused recipients still need it
-                from dataclasses import replace
-
-                draft = replace(
-                    draft,
-                    to=tuple(
-                        a
-                        for a in (*draft.to, *draft.cc, *draft.bcc)
-                        if any(r in a for r in refused)
-                    ),
-                    cc=(),
-                    bcc=(),
-                )
-            self.compose.load_draft(draft, request.account.id, request.outbox_id)
-        self.tabs.setCurrentWidget(self.compose_stack)
-        QTimer.singleShot(0, functools.partial(self.compose.focus_field, field))
-
-    # outbox
-    @Slot(object)
-    def _retry_outbox(self, item: Any) -> None:
-        account = self.accounts.get(item.account_id) or self.accounts.get(self.compose.account_id())
-        if account is None:
-            self.statusBar().showMessage("This message's account no longer exists: edit it.")
-            return
-        self.sender.send(SendRequest(item.draft, account, item.id, from_compose=False))
-
-    @Slot(object)
-    def _edit_outbox(self, item: Any) -> None:
-        load = functools.partial(self._load_outbox_item, item)
-        if self.compose.is_empty() or self.compose.outbox_id:
-            load()
-        else:
-            from mailgui.ui import dialogs
-
-            dialogs.confirm(
-                self, "Edit message", "Replace the message you are writing with this one?", load
-            )
-
-    def _load_outbox_item(self, item: Any) -> None:
-        self.compose.load_draft(item.draft, item.account_id, item.id)
-        self.tabs.setCurrentWidget(self.compose_stack)
-        self.compose.edits["to"].setFocus()
-
-    @Slot(str)
-    def _outbox_deleted(self, item_id: str) -> None:
-        if self.compose.outbox_id == item_id:
-            self.compose.outbox_id = None
+        self.messages.handle_action(action, context)
 
     @Slot(int)
     def _outbox_count(self, count: int) -> None:
@@ -562,9 +331,11 @@ class MainWindow(QMainWindow):
         self._closed = True
         if self.autosaver is not None:
             self.autosaver.flush()
+        self.draft_link.save()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         self.settings.sync()
         self.jobs.shutdown(SHUTDOWN_WAIT_MS)
+        self.accounts.shutdown(SHUTDOWN_WAIT_MS)
         self.sandbox_host.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -43,11 +43,34 @@ class ActionContext:
     request: SendRequest | None = None
 
 
-def _send_job(request: SendRequest, password: str | None, timeout: float, ctx: JobContext) -> Any:
-    """Pool thread: core calls only."""
+@dataclass(frozen=True)
+class NeedPassword:
+    """The send job found no password (or the keyring failed): ask the user, then send."""
+
+    error: BaseException | None = None
+
+
+def _send_job(
+    request: SendRequest,
+    password: str | None,
+    fetch: Callable[[], str | None] | None,
+    timeout: float,
+    ctx: JobContext,
+) -> Any:
+    """Pool thread: core calls only. `fetch` reads the password from the keyring first (it may
+    block on an unlock prompt: here, not in the window)."""
+    from mailgui.core.errors import KeyringError
     from mailgui.core.message import build_message
     from mailgui.core.smtp import send_message
 
+    if fetch is not None:
+        try:
+            password = fetch()
+        except KeyringError as exc:
+            return NeedPassword(exc)
+        if password is None:
+            return NeedPassword()
+        ctx.cancel.raise_if_cancelled("auth")
     account = request.account
     draft = request.draft
     if not draft.from_addr:
@@ -108,6 +131,7 @@ class SendController(QObject):
         self._job: Job | None = None
         self._request: SendRequest | None = None
         self._check_account: Account | None = None
+        self._waiting_for_password = False
         self.size_limits: dict[str, int] = {}  # account id -> SIZE from EHLO, memory only
         self.last_dialog: Any = None
 
@@ -125,29 +149,36 @@ class SendController(QObject):
         if self.busy:
             self.statusMessage.emit("Already sending; wait for it to finish or cancel it.")
             return
+        from mailgui.core.accounts import AuthMethod
+
         self._request = request
         self.busyChanged.emit(True)
         self.statusMessage.emit(f"Sending with {request.account.name}…")
-        self._accounts.request_password(
-            request.account,
-            "Enter the password to send this message.",
-            self._start,
-            self._password_cancelled,
-        )
+        account = request.account
+        if account.smtp.auth is AuthMethod.NONE:
+            self._start(None)
+            return
+        known = self._accounts.known_password(account)
+        if known is not None:
+            self._start(known)
+        else:  # the job reads the keyring on its thread, then sends
+            self._start(None, self._accounts.password_getter(account))
 
     @Slot()
     def _password_cancelled(self) -> None:
         if self._job is None and self._request is not None:
+            self._waiting_for_password = False
             self._request = None
             self.busyChanged.emit(False)
             self.statusMessage.emit("Not sent: no password. The message is kept.")
 
-    def _start(self, password: str | None) -> None:
+    def _start(self, password: str | None, fetch: Callable[[], str | None] | None = None) -> None:
         request = self._request
         if request is None:
             return
+        self._waiting_for_password = False
         timeout = self._timeout()  # read here: the job must not reach back into the window
-        job = Job(lambda ctx: _send_job(request, password, timeout, ctx), "send")
+        job = Job(lambda ctx: _send_job(request, password, fetch, timeout, ctx), "send")
         job.signals.progress.connect(self._on_progress)
         job.signals.succeeded.connect(self._on_result)
         job.signals.failed.connect(self._on_exception)
@@ -161,6 +192,7 @@ class SendController(QObject):
             self._job.cancel()
             self.statusMessage.emit("Cancelling…")
         elif self._request is not None:  # still waiting for a password
+            self._waiting_for_password = False
             self._request = None
             self.busyChanged.emit(False)
 
@@ -170,9 +202,26 @@ class SendController(QObject):
 
     @Slot()
     def _on_finished(self) -> None:
+        if self._job is None or self._job.signals is not self.sender():
+            return
         self._job = None
+        if self._waiting_for_password:  # the request stays; the password dialog is open
+            return
         self._request = None
         self.busyChanged.emit(False)
+
+    def _need_password(self, request: SendRequest, need: NeedPassword) -> None:
+        from mailgui.core.errors import KeyringError
+
+        self._waiting_for_password = True
+        error = need.error if isinstance(need.error, KeyringError) else None
+        self._accounts.password_missing(
+            request.account,
+            "Enter the password to send this message.",
+            self._start,
+            self._password_cancelled,
+            error,
+        )
 
     def _remember_size(self, account: Account, result: Any) -> None:
         caps = getattr(result, "capabilities", None)
@@ -184,6 +233,9 @@ class SendController(QObject):
     def _on_result(self, result: Any) -> None:
         request = self._request
         if request is None:
+            return
+        if isinstance(result, NeedPassword):
+            self._need_password(request, result)
             return
         self._remember_size(request.account, result)
         if result.error is not None:

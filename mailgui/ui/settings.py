@@ -46,7 +46,10 @@ class UiSettings:
         self._upgrade()
 
     def _upgrade(self) -> None:
-        version = int(self._qs.value("settings_version", 0) or 0)
+        try:
+            version = int(str(self._qs.value("settings_version", 0) or 0))
+        except ValueError:  # a hand-edited file: treat it as the oldest layout
+            version = 0
         # No migrations yet: version 1 is the first layout. Future ones go here, oldest first.
         if version < SETTINGS_VERSION:
             self._qs.setValue("settings_version", SETTINGS_VERSION)

@@ -1,7 +1,8 @@
 """The connection wizard: test an account step by step, explain the failure, find settings.
 
 `ConnectionWizard(account, password, parent)`; `applyToAccount(Account)` carries the updated
-account (new SMTP settings, a pinned certificate) for the main window to save. Network work
+account (new SMTP settings, a pinned certificate) for the main window to save. After the SMTP
+ladder the IMAP ladder runs too when "Also check incoming mail" is ticked. Network work
 runs on the house job pool (mailgui.ui.jobs); stage events, transcript lines and discovery
 verdicts cross to the GUI thread as queued signals and land in @Slot methods here.
 """
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
 
 from mailgui.core.accounts import Account, AuthMethod, ServerSettings
 from mailgui.core.discovery import DEFAULT_PORTS, Attempt, DiscoveryResult, PortChoice, discover
+from mailgui.core.imap import ImapResult, check_imap
 from mailgui.core.probe import (
     MX_TIMEOUT,
     LiveTranscript,
@@ -36,6 +38,7 @@ class _Signals(QObject):
     stage = Signal(object)  # StageEvent
     line = Signal(str)  # one redacted transcript line
     attempt = Signal(object)  # a discovery Attempt as it comes in
+    imap_stage = Signal(str, object)  # IMAP stage name, StageResult (None: started)
 
 
 class ConnectionWizard(QWizard):
@@ -68,8 +71,11 @@ class ConnectionWizard(QWizard):
         self.discovery_ports: list[PortChoice] = list(DEFAULT_PORTS)
         self.discovery_hosts: list[str] | None = None
         self.send_test = False
+        self.check_imap = account is not None and account.imap is not None
+        self.imap_password: str | None = None  # None: the same password as for SMTP
 
         self.probe_result: ProbeResult | None = None
+        self.imap_result: ImapResult | None = None
         self.discovery: DiscoveryResult | None = None
         self.discovery_running = False
         self._test_job: Job | None = None
@@ -79,6 +85,7 @@ class ConnectionWizard(QWizard):
         self.signals.stage.connect(self._on_stage)
         self.signals.line.connect(self._on_line)
         self.signals.attempt.connect(self._on_attempt)
+        self.signals.imap_stage.connect(self._on_imap_stage)
 
         self.settings_page = SettingsPage(self)
         self.ladder_page = LadderPage(self)
@@ -102,6 +109,17 @@ class ConnectionWizard(QWizard):
         self.email = email
         self.password = password
         self.send_test = self.settings_page.send_test.isChecked()
+        self.check_imap = self.settings_page.check_imap.isChecked()
+        self.imap_password = self.settings_page.imap_password.text() or None
+
+    def imap_settings(self) -> ServerSettings | None:
+        """What the IMAP ladder tests: the account's IMAP settings, or a guess from SMTP."""
+        if not self.check_imap:
+            return None
+        from mailgui.core.imap import imap_settings_for
+
+        settings = imap_settings_for(self.updated_account(self.settings))
+        return settings if settings.host else None
 
     def updated_account(self, settings: ServerSettings) -> Account:
         if self.account is not None:
@@ -114,13 +132,16 @@ class ConnectionWizard(QWizard):
         """Run the ladder for the current settings on a pool thread."""
         self.cancel_jobs()
         self.probe_result = None
-        self.ladder_page.reset(self.settings)
+        self.imap_result = None
+        imap = self.imap_settings()
+        self.ladder_page.reset(self.settings, imap)
         settings, password, email = self.settings, self.password, self.email or None
+        imap_password = self.imap_password or password
         signals, send_test = self.signals, self.send_test
         timeout, mx_timeout = self.timeout, self.mx_timeout
         search = self._discovery_call()
 
-        def work(context: JobContext) -> tuple[ProbeResult, DiscoveryResult | None]:
+        def work(context: JobContext) -> tuple[ProbeResult, DiscoveryResult | None, Any]:
             nonlocal settings
             transcript = LiveTranscript(signals.line.emit)
             found = None
@@ -128,7 +149,7 @@ class ConnectionWizard(QWizard):
                 found = search(context)
                 first = found.attempts[0].candidate.host if found.attempts else ""
                 settings = found.settings or settings.replace(host=first)
-            return run_ladder(
+            smtp = run_ladder(
                 settings,
                 password,
                 email=email,
@@ -138,7 +159,20 @@ class ConnectionWizard(QWizard):
                 transcript=transcript,
                 send_test=send_test,
                 mx_timeout=mx_timeout,
-            ), found
+            )
+            incoming = None
+            if imap is not None and not smtp.cancelled:  # a failed SMTP says nothing of IMAP
+                signals.line.emit(f"* Incoming mail (IMAP): {imap.host}:{imap.port}")
+                incoming = check_imap(
+                    imap,
+                    imap_password,
+                    email=email,
+                    timeout=timeout,
+                    cancel=context.cancel,
+                    transcript=LiveTranscript(signals.line.emit),
+                    on_stage=signals.imap_stage.emit,
+                )
+            return smtp, found, incoming
 
         job = Job(work, "connection test")
         job.signals.succeeded.connect(self._test_done)
@@ -150,19 +184,24 @@ class ConnectionWizard(QWizard):
     def _on_stage(self, event: StageEvent) -> None:
         self.ladder_page.on_stage(event)
 
+    @Slot(str, object)
+    def _on_imap_stage(self, name: str, result: Any) -> None:
+        self.ladder_page.on_imap_stage(name, result)
+
     @Slot(str)
     def _on_line(self, line: str) -> None:
         self.ladder_page.on_line(line)
 
     @Slot(object)
-    def _test_done(self, outcome: tuple[ProbeResult, DiscoveryResult | None]) -> None:
-        result, found = outcome
+    def _test_done(self, outcome: tuple[ProbeResult, DiscoveryResult | None, Any]) -> None:
+        result, found, incoming = outcome
         if found is not None:
             self.discovery = found
         self._test_job = None
         self.probe_result = result
+        self.imap_result = incoming
         self.settings = result.settings
-        self.ladder_page.finish(result)
+        self.ladder_page.finish(result, imap=incoming)
         if self.currentId() == self.RESULT:
             self.result_page.refresh()
         self.testFinished.emit(result)
@@ -299,9 +338,10 @@ class ConnectionWizard(QWizard):
         data = build_report(
             account=account,
             smtp=self.probe_result,
+            imap=self.imap_result,
             discovery=self.discovery,
             qt_version=qVersion(),
-            secrets=[self.password] if self.password else [],
+            secrets=[s for s in (self.password, self.imap_password) if s],
         )
         return render(data, fmt)
 

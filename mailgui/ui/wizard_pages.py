@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from mailgui.core.accounts import DEFAULT_SMTP_PORTS, Security, ServerSettings
+from mailgui.core.diagnosis import Diagnosis
 from mailgui.core.discovery import Attempt, DiscoveryResult, Outcome
+from mailgui.core.imap import ImapResult
 from mailgui.core.probe import ProbeResult, StageEvent, planned_stages
 from mailgui.core.smtp_tls import TlsInfo
 from mailgui.core.stages import StageResult, StageStatus
@@ -50,7 +52,13 @@ STAGE_LABELS = {
     "envelope": "Try sender and recipient",
     "data": "Send a test message",
     "quit": "Say goodbye",
+    "capability": "Ask what it supports",
+    "login": "Sign in",
+    "list": "List the folders",
+    "inbox": "Count the inbox",
 }
+SMTP_SECTION = "Outgoing mail (SMTP)"
+IMAP_SECTION = "Incoming mail (IMAP)"
 _COLORS = {
     "passed": "#2e7d32",
     "failed": "#c62828",
@@ -123,6 +131,14 @@ class SettingsPage(QWizardPage):
         self.username = QLineEdit()
         self.username.setPlaceholderText("usually your full address")
         self.send_test = QCheckBox("Also send a test message to myself")
+        self.check_imap = QCheckBox("Also check incoming mail (IMAP)")
+        self.check_imap.setToolTip(
+            "After sending, test signing in to the incoming mail server too: the account's IMAP "
+            "settings, or imap. of your domain on port 993 when it has none."
+        )
+        self.imap_password = QLineEdit()
+        self.imap_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.imap_password.setPlaceholderText("empty: the same password as above")
         for name, widget in (
             ("wizardEmail", self.email),
             ("wizardPassword", self.password),
@@ -131,6 +147,8 @@ class SettingsPage(QWizardPage):
             ("wizardSecurity", self.security),
             ("wizardUsername", self.username),
             ("wizardSendTest", self.send_test),
+            ("wizardCheckImap", self.check_imap),
+            ("wizardImapPassword", self.imap_password),
         ):
             widget.setObjectName(name)
             widget.setAccessibleName(name)
@@ -142,6 +160,12 @@ class SettingsPage(QWizardPage):
         form.addRow("Security:", self.security)
         form.addRow("User name:", self.username)
         form.addRow("", self.send_test)
+        form.addRow("", self.check_imap)
+        form.addRow("IMAP password:", self.imap_password)
+        self._form = form
+        self.check_imap.setChecked(self.wiz.check_imap)
+        self.check_imap.toggled.connect(self._imap_toggled)
+        self._imap_toggled(self.wiz.check_imap)
         self.security.currentIndexChanged.connect(self._security_changed)
         self.email.textChanged.connect(self.completeChanged)
 
@@ -154,6 +178,10 @@ class SettingsPage(QWizardPage):
         self.security.blockSignals(False)
         self.port.setValue(settings.port)
         self.username.setText(settings.username)
+
+    @Slot(bool)
+    def _imap_toggled(self, checked: bool) -> None:
+        self._form.setRowVisible(self.imap_password, checked)
 
     @Slot(int)
     def _security_changed(self, _index: int) -> None:
@@ -189,7 +217,9 @@ class LadderPage(QWizardPage):
         self.wiz = wizard
         self.setTitle("Testing the connection")
         self.setSubTitle("Each step of sending, checked in order. Nothing is sent to anyone.")
-        self.rows: dict[str, QTreeWidgetItem] = {}
+        self.rows: dict[str, QTreeWidgetItem] = {}  # SMTP stages
+        self.imap_rows: dict[str, QTreeWidgetItem] = {}  # IMAP stages (names overlap SMTP's)
+        self.sections: dict[str, QTreeWidgetItem] = {}
         self.running = False
         self.tree = QTreeWidget()
         self.tree.setObjectName("stageList")
@@ -225,32 +255,69 @@ class LadderPage(QWizardPage):
     def initializePage(self) -> None:
         self.wiz.start_test()
 
-    def reset(self, settings: ServerSettings) -> None:
+    def reset(self, settings: ServerSettings, imap: ServerSettings | None = None) -> None:
         self.running = True
         self.tree.clear()
         self.rows.clear()
+        self.imap_rows.clear()
+        self.sections.clear()
         self.transcript.clear()
+        self.setSubTitle(
+            "Each step of sending, then of receiving, checked in order. Nothing is sent to anyone."
+            if imap is not None
+            else "Each step of sending, checked in order. Nothing is sent to anyone."
+        )
+        if imap is not None:
+            self._section(SMTP_SECTION, settings)
         for name in planned_stages(settings.security):
             self._row(name).setIcon(0, status_icon("waiting"))
+        if imap is not None:
+            self._section(IMAP_SECTION, imap)
+            for name in planned_stages(imap.security, imap=True):
+                self._row(name, self.imap_rows).setIcon(0, status_icon("waiting"))
         where = f"{settings.host}:{settings.port} ({settings.security.label})"
         self.status.setText(f"Testing {where}…" if settings.host else "Searching for the server…")
         self.status.setStyleSheet("")
         self.stop.setEnabled(True)
         self.completeChanged.emit()
 
-    def _row(self, name: str) -> QTreeWidgetItem:
-        item = self.rows.get(name)
+    def _section(self, title: str, settings: ServerSettings) -> None:
+        """A header row spanning the columns: which server the rows below talk to."""
+        where = f"{settings.host}:{settings.port}, {settings.security.label}"
+        item = QTreeWidgetItem([f"{title}  ·  {where}" if settings.host else title])
+        item.setData(0, Qt.ItemDataRole.UserRole, "section")
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = item.font(0)
+        font.setBold(True)
+        item.setFont(0, font)
+        item.setBackground(0, QColor("#e3eaf0"))  # sets the section apart from its stage rows
+        self.tree.addTopLevelItem(item)
+        item.setFirstColumnSpanned(True)
+        self.sections[title] = item
+
+    def _row(self, name: str, rows: dict[str, QTreeWidgetItem] | None = None) -> QTreeWidgetItem:
+        rows = self.rows if rows is None else rows
+        item = rows.get(name)
         if item is None:
             item = QTreeWidgetItem([STAGE_LABELS.get(name, name), "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, name)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.tree.addTopLevelItem(item)
-            self.rows[name] = item
+            if rows is self.rows and self.imap_rows:  # keep SMTP rows above the IMAP section
+                self.tree.insertTopLevelItem(
+                    self.tree.indexOfTopLevelItem(self.sections[IMAP_SECTION]), item
+                )
+            else:
+                self.tree.addTopLevelItem(item)
+            rows[name] = item
         return item
 
     def on_stage(self, event: StageEvent) -> None:
-        item = self._row(event.name)
-        result: StageResult | None = event.result
+        self._show_stage(self._row(event.name), event.result)
+
+    def on_imap_stage(self, name: str, result: StageResult | None) -> None:
+        self._show_stage(self._row(name, self.imap_rows), result)
+
+    def _show_stage(self, item: QTreeWidgetItem, result: StageResult | None) -> None:
         if result is None:
             item.setIcon(0, status_icon("running"))
             item.setText(2, "…")
@@ -264,20 +331,34 @@ class LadderPage(QWizardPage):
     def on_line(self, line: str) -> None:
         self.transcript.appendPlainText(line)
 
-    def finish(self, result: ProbeResult | None, error: BaseException | None = None) -> None:
+    def finish(
+        self,
+        result: ProbeResult | None,
+        error: BaseException | None = None,
+        *,
+        imap: ImapResult | None = None,
+    ) -> None:
         self.running = False
         bar = self.transcript.verticalScrollBar()
         bar.setValue(bar.maximum())  # end on the last reply, where a failure shows
         self.stop.setEnabled(False)
-        for item in self.rows.values():  # what never ran after a failure stays grey
+        for item in [*self.rows.values(), *self.imap_rows.values()]:  # never ran: stays grey
             if not item.data(1, Qt.ItemDataRole.UserRole):
                 item.setIcon(0, status_icon("waiting"))
                 item.setText(2, "not run")
         if result is None:
             self.status.setText(f"The test could not run: {error}")
             self.status.setStyleSheet(f"color: {_COLORS['failed']}")
+        elif result.ok and imap is not None and not imap.ok:
+            title = imap.diagnosis.title if imap.diagnosis else "failed"
+            label = STAGE_LABELS.get(imap.failed_stage or "", imap.failed_stage or "")
+            self.status.setText(
+                f"Sending works. Incoming mail stopped at “{label}”: {title}. "
+                "Press Next for what to do."
+            )
+            self.status.setStyleSheet(f"color: {_COLORS['failed']}; font-weight: bold")
         elif result.ok:
-            total = sum(s.duration_ms for s in result.stages)
+            total = sum(s.duration_ms for s in [*result.stages, *(imap.stages if imap else [])])
             self.status.setText(f"Every step passed ({total:.0f} ms). Press Next for details.")
             self.status.setStyleSheet(f"color: {_COLORS['passed']}; font-weight: bold")
         else:
@@ -324,6 +405,23 @@ class ResultPage(QWizardPage):
         cert_row.addWidget(self.use_host)
         cert_row.addWidget(self.trust)
         self.cert_box.setLayout(cert_row)
+
+        self.imap_box = QGroupBox(IMAP_SECTION)
+        self.imap_box.setObjectName("imapResultBox")
+        self.imap_title = _wrapping_label("imapResultTitle")
+        bold = self.imap_title.font()
+        bold.setBold(True)
+        self.imap_title.setFont(bold)
+        self.imap_explanation = _wrapping_label("imapResultExplanation")
+        self.imap_fixes = _wrapping_label("imapResultFixes")
+        self.imap_fixes.setTextFormat(Qt.TextFormat.RichText)
+        self.imap_reply = _wrapping_label("imapResultServerReply")
+        self.imap_reply.setStyleSheet("color: #555")
+        imap_layout = QVBoxLayout()
+        for label in (self.imap_title, self.imap_explanation, self.imap_fixes, self.imap_reply):
+            imap_layout.addWidget(label)
+        self.imap_box.setLayout(imap_layout)
+        self.imap_box.hide()
 
         self.search_box = QGroupBox("Working settings")
         self.find = _button("findSettingsButton", "Find working settings")
@@ -376,6 +474,7 @@ class ResultPage(QWizardPage):
         layout.addWidget(self.fixes)
         layout.addWidget(self.reply)
         layout.addWidget(self.cert_box)
+        layout.addWidget(self.imap_box)
         layout.addWidget(self.search_box, 1)
         layout.addStretch(0)  # takes the spare height while the search box is small
         layout.addLayout(actions)
@@ -405,16 +504,16 @@ class ResultPage(QWizardPage):
             self.explanation.setText(f"{where} accepted every step. Server offers: {caps}.")
             self.fixes.setText("")
             self.reply.setText("")
+            imap = self.wiz.imap_result
+            if imap is not None and not imap.ok:
+                self.title.setText("Sending works; incoming mail does not")
+                self.title.setStyleSheet(f"color: {_COLORS['failed']}")
         elif diagnosis is not None:
-            self.title.setText(diagnosis.title)
             self.title.setStyleSheet(f"color: {_COLORS['failed']}")
-            self.explanation.setText(diagnosis.explanation)
-            items = "".join(f"<li>{_html(fix)}</li>" for fix in diagnosis.fixes)
-            self.fixes.setText(f"<b>What to try:</b><ol>{items}</ol>" if items else "")
-            reply = diagnosis.server_reply or ""
-            self.reply.setText(f"The server said: {reply}" if reply else "")
+            _show_diagnosis(diagnosis, self.title, self.explanation, self.fixes, self.reply)
         self.reply.setVisible(bool(self.reply.text()))
         self.fixes.setVisible(bool(self.fixes.text()))
+        self.refresh_imap()
         cert = result.certificate if result.certificate_untrusted else None
         self.cert_box.setVisible(cert is not None)
         if cert is not None:
@@ -428,6 +527,29 @@ class ResultPage(QWizardPage):
             self.use_host.setText(f"Use {suggested}" if suggested else "Use this name")
         self.apply.setVisible(self.wiz.can_apply_current())
         self.refresh_discovery()
+
+    def refresh_imap(self) -> None:
+        """The IMAP ladder's outcome, explained the same way as the SMTP one."""
+        imap: ImapResult | None = self.wiz.imap_result
+        self.imap_box.setVisible(imap is not None)
+        if imap is None:
+            return
+        labels = (self.imap_title, self.imap_explanation, self.imap_fixes, self.imap_reply)
+        if imap.ok:
+            count = imap.inbox_messages
+            self.imap_title.setText("Incoming mail works")
+            self.imap_title.setStyleSheet(f"color: {_COLORS['passed']}")
+            self.imap_explanation.setText(
+                f"Signed in and found {len(imap.mailboxes)} folders"
+                + (f", {count} messages in the inbox." if count is not None else ".")
+            )
+            self.imap_fixes.setText("")
+            self.imap_reply.setText("")
+        elif imap.diagnosis is not None:
+            self.imap_title.setStyleSheet(f"color: {_COLORS['failed']}")
+            _show_diagnosis(imap.diagnosis, *labels)
+        for label in labels[2:]:
+            label.setVisible(bool(label.text()))
 
     def refresh_discovery(self) -> None:
         running = self.wiz.discovery_running
@@ -490,6 +612,17 @@ def _html(text: str) -> str:
     import html
 
     return html.escape(text)
+
+
+def _show_diagnosis(
+    diagnosis: Diagnosis, title: QLabel, explanation: QLabel, fixes: QLabel, reply: QLabel
+) -> None:
+    title.setText(diagnosis.title)
+    explanation.setText(diagnosis.explanation)
+    items = "".join(f"<li>{_html(fix)}</li>" for fix in diagnosis.fixes)
+    fixes.setText(f"<b>What to try:</b><ol>{items}</ol>" if items else "")
+    server = diagnosis.server_reply or ""
+    reply.setText(f"The server said: {server}" if server else "")
 
 
 # -------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from email import message_from_string, policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -397,3 +398,89 @@ def test_round_trip_with_smtputf8(subject: str, body: str) -> None:
     assert parsed["Subject"] == subject.strip(" \t")
     expected = body.replace("\r\n", "\n").replace("\r", "\n")
     assert body_of(parsed) == (expected if expected.endswith("\n") else expected + "\n")
+
+
+# -- size: what the engine puts on the wire ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("to", "attach", "smtputf8"),
+    [
+        ("you@example.org", False, False),
+        ("you@example.org", True, False),
+        ("josé@example.com", False, True),
+        ("josé@example.com", True, True),
+    ],
+)
+def test_size_is_the_length_of_the_wire_bytes(
+    tmp_path: Path, to: str, attach: bool, smtputf8: bool
+) -> None:
+    from mailgui.core.smtp import serialize_message
+
+    files: tuple[str, ...] = ()
+    if attach:
+        data = tmp_path / "data.bin"
+        data.write_bytes(os.urandom(200_000) + b"\r\n.\r\n")
+        text = tmp_path / "Zoë notes.txt"
+        text.write_text("café\n" * 1000, encoding="utf-8")
+        files = (str(data), str(text))
+    draft = Draft(
+        from_addr="Zoë <me@example.com>",
+        to=(to,),
+        bcc=("hidden@example.com",),
+        subject="Grüße " * 30,
+        body="A body with a line\r\n.\r\nand unicode: ünïcødé\n" * 50,
+        attachments=files,
+    )
+    built = build_message(draft)
+    assert built.smtputf8 is smtputf8
+    wire = serialize_message(built)
+    assert built.size == len(wire)
+    assert b"hidden@example.com" not in wire
+    if attach:
+        # The boundary is chosen at build time, so the engine can stream the parts.
+        boundary = built.message.get_boundary()
+        assert boundary
+        assert wire.count(f"--{boundary}".encode()) == 4  # body, two files, the end
+        parsed = BytesParser(policy=policy.default).parsebytes(wire)
+        assert [p.get_filename() for p in parsed.iter_attachments()] == ["data.bin", text.name]
+
+
+def test_boundary_avoids_text_that_contains_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clash = "=" * 15 + "00" * 10 + "=="
+    tokens = iter(["00" * 10, "11" * 10])
+    monkeypatch.setattr(secrets, "token_hex", lambda _n: next(tokens))
+    path = tmp_path / "a.txt"
+    path.write_text("x")
+    built = build_message(
+        Draft(
+            from_addr="me@example.com",
+            to=("you@example.org",),
+            body=clash,
+            attachments=(str(path),),
+        )
+    )
+    assert built.message.get_boundary() == "=" * 15 + "11" * 10 + "=="
+    assert body_of(parse(built)) == clash + "\n"
+
+
+def test_size_is_computed_once_and_not_at_build_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from mailgui.core import smtp_wire
+
+    calls: list[bool] = []
+    real = smtp_wire.serialize_parts
+
+    def counting(*args: object) -> smtp_wire.WirePayload:
+        calls.append(True)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(smtp_wire, "serialize_parts", counting)
+    built = build_message(BASIC)
+    assert calls == []
+    first = built.size
+    assert built.size == first
+    assert calls == [True]

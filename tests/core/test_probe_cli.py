@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from mailgui.cli import main
-from mailgui.cli_probe import check_exit_code, full_check, imap_settings_for, parse_ports
+from mailgui.cli_probe import check_exit_code, full_check, parse_ports
 from mailgui.core.accounts import Account, Security, ServerSettings
+from mailgui.core.imap import imap_settings_for
 from tests.imap_server import USERS, ImapServer
 from tests.smtp_servers import PASSWORD, USER, SilentServer, SmtpServer
 

@@ -126,6 +126,8 @@ def test_password_goes_to_the_keyring_only(
     account = window.accounts.saved_accounts()[0]
     from mailgui.core.credentials import KeyringStore, smtp_key
 
+    # The write runs on the keyring thread, never in the window's.
+    qtbot.waitUntil(lambda: not window.accounts.keyring.busy, timeout=10000)
     assert KeyringStore().get_password(smtp_key(account)) == SECRET
     window.shutdown()
     encoded = base64.b64encode(SECRET.encode())
@@ -161,8 +163,8 @@ def test_test_connection_opens_the_wizard_and_applies_its_result(qtbot: Any, win
     fill_editor(qtbot, window)
     click(qtbot, window, "saveAccountButton")
     click(qtbot, window, "testConnectionButton")
+    qtbot.waitUntil(lambda: window.findChild(QWizard, "connectionWizard") is not None)
     wizard = window.findChild(QWizard, "connectionWizard")
-    assert wizard is not None
     assert wizard.isVisible()
     account = window.accounts.saved_accounts()[0]
     assert wizard.account.id == account.id
@@ -180,7 +182,7 @@ def test_without_the_wizard_test_connection_runs_a_check(
 
     from tests.ui.conftest import add_account
 
-    monkeypatch.setattr("mailgui.ui.main_window._module_available", lambda _name: False)
+    monkeypatch.setattr("mailgui.ui.account_controller._module_available", lambda _name: False)
     account = add_account(window, starttls_server)
     window.edit_account(account.id)
     click(qtbot, window, "testConnectionButton")

@@ -1,0 +1,195 @@
+"""The account glue of the main window: list ↔ editor, save, duplicate, remove, new account from an
+address, and the connection test (wizard, or a plain check when the wizard is not installed).
+
+Passwords are read and written through the AccountManager, which does every keyring call on
+its own worker thread; what needs a password here waits for a callback instead of blocking.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Slot
+
+from mailgui.core.accounts import Account, AuthMethod
+
+if TYPE_CHECKING:
+    from mailgui.core.errors import KeyringError
+    from mailgui.ui.main_window import MainWindow
+
+
+def _module_available(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        return False
+
+
+class AccountController(QObject):
+    """Owns no state of its own beyond the window it wires: accounts live in AccountManager."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.accounts = window.accounts
+        self.editor = window.editor
+        self.pane = window.account_pane
+        self.last_wizard: Any = None
+        self.last_new_account_dialog: Any = None
+
+    def connect(self) -> None:
+        pane, welcome = self.pane, self.window.welcome
+        pane.addRequested.connect(self.add_account)
+        pane.editRequested.connect(self.edit_account)
+        pane.currentChanged.connect(self.account_selected)
+        pane.duplicateRequested.connect(self.duplicate_account)
+        pane.removeRequested.connect(self.confirm_remove)
+        self.accounts.changed.connect(self.refresh)
+        welcome.add_button.clicked.connect(self.add_account)
+        welcome.lookup_button.clicked.connect(self.new_account_from_address)
+        self.editor.saveRequested.connect(self.save_account)
+        self.editor.testRequested.connect(self.test_connection)
+
+    def _status(self, text: str) -> None:
+        self.window.statusBar().showMessage(text)
+
+    # the list and the editor
+    @Slot()
+    def refresh(self, compose_account: str | None = None) -> None:
+        window, accounts = self.window, self.accounts.accounts()
+        self.pane.set_accounts(accounts)
+        window.compose.set_accounts(accounts, compose_account)
+        window.compose_stack.setCurrentWidget(window.compose if accounts else window.welcome)
+        editing = self.editor.editing
+        if editing is not None and self.accounts.get(editing.id) is None:
+            self.editor.load(None)
+        elif editing is None and accounts and not self.editor.name.text():
+            self.editor.load(accounts[0])
+
+    @Slot(str)
+    def account_selected(self, account_id: str) -> None:
+        account = self.accounts.get(account_id)
+        if account is not None:
+            self.editor.load(account)
+
+    @Slot()
+    def add_account(self) -> None:
+        self.editor.load(None)
+        self.window.tabs.setCurrentWidget(self.editor)
+        self.editor.name.setFocus()
+
+    @Slot(str)
+    def edit_account(self, account_id: str, field: str | None = None) -> None:
+        account = self.accounts.get(account_id)
+        if account is not None:
+            self.editor.load(account)
+        self.window.tabs.setCurrentWidget(self.editor)
+        # A closing dialog hands focus back to what had it: focus on the next turn of the loop.
+        QTimer.singleShot(0, functools.partial(self._focus_editor_field, field))
+
+    def _focus_editor_field(self, field: str | None) -> None:
+        if not (field and self.editor.focus_field(field)):
+            self.editor.name.setFocus()
+
+    @Slot(object, str)
+    def save_account(self, account: Account, password: str) -> None:
+        """Save the account; the password goes to the keyring on the keyring thread."""
+        self.accounts.save(account, password)
+        self.pane.set_accounts(self.accounts.accounts(), account.id)
+        self.editor.load(account)
+        compose = self.window.compose
+        if compose.account_id() is None:
+            compose.set_accounts(self.accounts.accounts(), account.id)
+        self._status(f"Account “{account.name}” saved.")
+
+    @Slot(str)
+    def duplicate_account(self, account_id: str) -> None:
+        copy = self.accounts.duplicate(account_id)
+        if copy is not None:
+            self.pane.set_accounts(self.accounts.accounts(), copy.id)
+            self.edit_account(copy.id)
+            self._status("Account copied. Enter its password before sending.")
+
+    @Slot(str)
+    def confirm_remove(self, account_id: str) -> None:
+        from mailgui.ui import dialogs
+
+        account = self.accounts.get(account_id)
+        if account is None or self.accounts.is_sandbox(account):
+            self._status("The Sandbox account is built in and stays.")
+            return
+        dialogs.confirm(
+            self.window,
+            "Remove account",
+            f"Remove the account “{account.name}” ({account.email})? Its saved password is "
+            "deleted from the keyring. Messages in the Outbox stay.",
+            functools.partial(self.remove_account, account_id),
+        )
+
+    def remove_account(self, account_id: str) -> None:
+        self.accounts.remove(account_id)
+        self._status("Account removed.")
+
+    # a new account from an address
+    @Slot()
+    def new_account_from_address(self) -> None:
+        from mailgui.ui.new_account import NewAccountDialog
+
+        dialog = NewAccountDialog(self.window, runner=self.window.jobs)
+        dialog.accountCreated.connect(self.save_account)
+        dialog.testRequested.connect(self.test_connection)
+        self.last_new_account_dialog = dialog
+        dialog.open()
+
+    # the connection test
+    @Slot()
+    def test_current_account(self) -> None:
+        editor = self.editor
+        if editor.validate() and (editor.editing or editor.name.text()):
+            self.test_connection(editor.account(), editor.password.text())
+        else:
+            self.window.tabs.setCurrentWidget(editor)
+            self._status("Fill in the account settings first.")
+
+    @Slot(object, str)
+    def test_connection(self, account: Account | None, password: str = "") -> None:
+        if account is None:
+            return
+        if password:
+            self._test_with(account, password, None)
+        else:  # the keyring is read on its own thread; the test opens when the answer is in
+            self.accounts.fetch_password(account, functools.partial(self._test_with, account))
+
+    def _test_with(
+        self, account: Account, password: str | None, error: KeyringError | None
+    ) -> None:
+        if _module_available("mailgui.ui.wizard"):
+            from mailgui.ui.wizard import ConnectionWizard
+
+            # The wizard has its own password field: a keyring failure needs no dialog here.
+            wizard = ConnectionWizard(account, password or None, self.window)
+            wizard.applyToAccount.connect(self.apply_wizard)
+            self.last_wizard = wizard
+            wizard.open()
+        elif password or account.smtp.auth is AuthMethod.NONE:
+            self.window.sender.check(account, password or None)
+        else:
+            self.accounts.password_missing(
+                account,
+                "Enter the password to test the connection.",
+                functools.partial(self.window.sender.check, account),
+                None,
+                error,
+            )
+
+    @Slot(object)
+    def apply_wizard(self, account: Account) -> None:
+        if self.accounts.is_sandbox(account):
+            return
+        # A password typed in the editor for this (maybe still unsaved) account is kept too.
+        editing = self.editor.editing
+        same = editing is None or editing.id == account.id
+        self.save_account(account, self.editor.password.text() if same else "")
+        self.window.tabs.setCurrentWidget(self.editor)

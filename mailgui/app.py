@@ -10,9 +10,22 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mailgui import __version__
-
 CLI_COMMANDS = ("check", "send", "probe", "autoconfig")
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, looked up only when asked for: importlib.metadata costs ~15 ms of start-up."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show the version"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        from mailgui import __version__
+
+        print(f"mailgui {__version__}")  # stdout, as argparse's own "version" action does
+        parser.exit()
 
 
 def _gui_parser() -> argparse.ArgumentParser:
@@ -21,7 +34,7 @@ def _gui_parser() -> argparse.ArgumentParser:
         description="Send mail, and understand why sending failed. "
         f"Commands without a window: {', '.join(CLI_COMMANDS)} (see `mailgui COMMAND --help`).",
     )
-    parser.add_argument("--version", action="version", version=f"mailgui {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--config-dir",
         type=Path,

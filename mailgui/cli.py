@@ -318,7 +318,7 @@ def _run_guarded(
     body: Callable[[Account, str | None], dict[str, Any]],
 ) -> int:
     """Resolve account and password, run `body`, print, and turn the outcome into an exit code."""
-    from mailgui.core.errors import InputError, KeyringError
+    from mailgui.core.errors import ConfigCorrupt, InputError, KeyringError
 
     try:
         account, given, saved = _settings_from_args(args)
@@ -327,6 +327,10 @@ def _run_guarded(
         password = _password_for(account, password, saved)
     except CliInputError as exc:
         report = _failure_report(InputError(exc.field, str(exc)))
+        _emit(report, args.json, out)
+        return EXIT_INPUT
+    except ConfigCorrupt as exc:  # the saved accounts cannot be read: say so, no traceback
+        report = _failure_report(exc)
         _emit(report, args.json, out)
         return EXIT_INPUT
     except KeyringError as exc:

@@ -382,3 +382,14 @@ def test_dry_run_refusal_is_envelope_exit_9(smtp_server_factory: Any) -> None:
     envelope = [s for s in report["stages"] if s["name"] == "envelope"]
     assert envelope[0]["status"] == "failed"
     assert server.received == []  # a dry run never sends a message
+
+
+def test_unreadable_accounts_file_is_explained_not_a_traceback(tmp_path: Path) -> None:
+    (tmp_path / "accounts.json").write_text("{ this is not json", encoding="utf-8")
+    code, report = run_json(["check", "--account", "Work", "--config-dir", str(tmp_path)])
+    assert code == 2
+    assert report["ok"] is False
+    assert report["diagnosis"]["title"]
+    assert "accounts.json" in json.dumps(report["diagnosis"])
+    # The damaged file is kept (moved aside), never silently deleted.
+    assert list(tmp_path.glob("accounts.json.corrupt-*"))

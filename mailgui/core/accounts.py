@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +91,8 @@ def normalize_fingerprint(value: str | None) -> str | None:
 
 
 def _new_id() -> str:
+    import uuid  # only when an account is made: keeps it off the start-up path
+
     return uuid.uuid4().hex
 
 

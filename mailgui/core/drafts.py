@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import time
 from pathlib import Path
 
 from mailgui.core.fileio import atomic_write_json
@@ -20,6 +21,8 @@ class DraftStore:
 
     def __init__(self, config_dir: Path) -> None:
         self.path = Path(config_dir) / "drafts" / "current.json"
+        # Where the last unreadable draft was kept, so the UI can tell the user about it.
+        self.rescued: Path | None = None
 
     def save(self, draft: Draft, account_id: str | None) -> None:
         atomic_write_json(
@@ -40,10 +43,13 @@ class DraftStore:
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            aside = self.path.with_suffix(".unreadable.json")
+            # A time-stamped name: a second damaged draft must not overwrite the first one.
+            stamp = time.strftime("%Y%m%dT%H%M%S")
+            aside = self.path.with_name(f"unreadable-{stamp}-{time.time_ns() % 10**9}.json")
             log.warning("draft %s unreadable (%s); kept as %s", self.path, exc, aside.name)
             with contextlib.suppress(OSError):
                 self.path.replace(aside)
+                self.rescued = aside
             return None
         return draft, account_id if isinstance(account_id, str) else None
 

@@ -174,12 +174,12 @@ class AccountController(QObject):
             self.last_wizard = wizard
             wizard.open()
         elif password or account.smtp.auth is AuthMethod.NONE:
-            self.window.sender.check(account, password or None)
+            self.window.send_controller.check(account, password or None)
         else:
             self.accounts.password_missing(
                 account,
                 "Enter the password to test the connection.",
-                functools.partial(self.window.sender.check, account),
+                functools.partial(self.window.send_controller.check, account),
                 None,
                 error,
             )

@@ -81,7 +81,7 @@ class MainWindow(QMainWindow):
         self.prefs = self.settings.preferences()
         self.jobs = JobRunner(self)
         self.accounts = AccountManager(self.config_dir, credentials, self)
-        self.sender = SendController(
+        self.send_controller = SendController(
             self.jobs, self.accounts, self.config_dir, self, lambda: float(self.prefs.send_timeout)
         )
         self.autosaver: Any = None
@@ -192,10 +192,10 @@ class MainWindow(QMainWindow):
         self.messages.connect()
         self.welcome.sandbox_button.clicked.connect(self.start_sandbox)
         self.compose.accountChanged.connect(self._compose_account_changed)
-        self.sender.busyChanged.connect(self._busy_changed)
-        self.sender.progress.connect(self.compose.set_progress)
-        self.sender.statusMessage.connect(self.statusBar().showMessage)
-        self.sender.capabilitiesKnown.connect(self._size_limit_known)
+        self.send_controller.busyChanged.connect(self._busy_changed)
+        self.send_controller.progress.connect(self.compose.set_progress)
+        self.send_controller.statusMessage.connect(self.statusBar().showMessage)
+        self.send_controller.capabilitiesKnown.connect(self._size_limit_known)
         self.outbox.countChanged.connect(self._outbox_count)
         self.sandbox_host.started.connect(self._sandbox_started)
         self.sandbox_host.statusMessage.connect(self.statusBar().showMessage)
@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
     # compose and send
     @Slot(str)
     def _compose_account_changed(self, account_id: str) -> None:
-        self.compose.attachments.set_size_limit(self.sender.size_limits.get(account_id))
+        self.compose.attachments.set_size_limit(self.send_controller.size_limits.get(account_id))
         if account_id and self.prefs.remember_last_account:
             self.settings.last_account = account_id
 

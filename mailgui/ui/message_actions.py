@@ -22,20 +22,20 @@ class MessageActions(QObject):
         super().__init__(window)
         self.window = window
         self.compose = window.compose
-        self.sender = window.sender
+        self.send_controller = window.send_controller
 
     def connect(self) -> None:
         window, outbox = self.window, self.window.outbox
         self.compose.sendRequested.connect(self.send)
-        self.compose.cancelRequested.connect(self.sender.cancel)
-        self.sender.actionRequested.connect(self.handle_action)
-        self.sender.composeDone.connect(self.compose_sent)
-        self.sender.outboxLinked.connect(self.outbox_linked)
+        self.compose.cancelRequested.connect(self.send_controller.cancel)
+        self.send_controller.actionRequested.connect(self.handle_action)
+        self.send_controller.composeDone.connect(self.compose_sent)
+        self.send_controller.outboxLinked.connect(self.outbox_linked)
         outbox.retryRequested.connect(self.retry_outbox)
         outbox.editRequested.connect(self.edit_outbox)
         outbox.deleted.connect(self.outbox_deleted)
-        window.sender.outboxChanged.connect(outbox.refresh)
-        window.sender.sentChanged.connect(outbox.refresh_sent)
+        window.send_controller.outboxChanged.connect(outbox.refresh)
+        window.send_controller.sentChanged.connect(outbox.refresh_sent)
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text)
@@ -57,7 +57,7 @@ class MessageActions(QObject):
             self._status("Fix the address marked in red, then send again.")
             return
         draft = self.compose.draft(account.email)
-        self.sender.send(SendRequest(draft, account, self.compose.outbox_id, from_compose=True))
+        self.send_controller.send(SendRequest(draft, account, self.compose.outbox_id, from_compose=True))
 
     @Slot()
     def compose_sent(self) -> None:
@@ -104,7 +104,7 @@ class MessageActions(QObject):
         elif action in ("test-connection", "trust-certificate"):
             window.test_connection(account)
         elif action == "retry" and request is not None:
-            self.sender.send(request)
+            self.send_controller.send(request)
         elif action == "enter-password" and account is not None:
             retry = functools.partial(self._resend, request) if request else None
             window.accounts.ask_password(account, "The server did not accept the password.", retry)
@@ -112,7 +112,7 @@ class MessageActions(QObject):
             self._edit_message(diagnosis, request, field or "to")
 
     def _resend(self, request: SendRequest, _password: str | None = None) -> None:
-        self.sender.send(request)
+        self.send_controller.send(request)
 
     def _edit_message(self, diagnosis: Any, request: SendRequest | None, field: str) -> None:
         if request is not None and (not request.from_compose or self.compose.is_empty()):
@@ -134,7 +134,7 @@ class MessageActions(QObject):
         if account is None:
             self._status("This message's account no longer exists: edit it.")
             return
-        self.sender.send(SendRequest(item.draft, account, item.id, from_compose=False))
+        self.send_controller.send(SendRequest(item.draft, account, item.id, from_compose=False))
 
     @Slot(object)
     def edit_outbox(self, item: Any) -> None:

@@ -110,7 +110,7 @@ class SendController(QObject):
     actionRequested = Signal(str, object)  # Action value, ActionContext
     outboxChanged = Signal()
     sentChanged = Signal()
-    composeDone = Signal()  # the compose pane's message was sent: clear it
+    composeDone = Signal(object)  # the SendRequest sent from the compose pane (after the status)
     outboxLinked = Signal(str)  # the compose pane's message now lives in the Outbox as this id
     capabilitiesKnown = Signal(str)  # account id whose SIZE limit was learned
 
@@ -245,8 +245,6 @@ class SendController(QObject):
         if request.outbox_id:
             self._outbox().remove(request.outbox_id)
             self.outboxChanged.emit()
-        if request.from_compose:
-            self.composeDone.emit()
         total = len(result.recipients)
         refused = [r for r in result.recipients.values() if not r.accepted]
         if result.partial and refused:
@@ -267,6 +265,8 @@ class SendController(QObject):
                 f"Message sent to {total} recipient{'s' if total != 1 else ''}"
                 f" via {request.account.smtp.host}."
             )
+        if request.from_compose:  # last: the pane may add to the status message
+            self.composeDone.emit(request)
 
     @Slot(object)
     def _on_exception(self, error: BaseException) -> None:

@@ -36,12 +36,15 @@ def test_saved_file_is_private(tmp_path: Path) -> None:
     assert store.path.stat().st_mode & 0o077 == 0
 
 
-def test_unreadable_draft_is_kept_aside(tmp_path: Path) -> None:
+def test_unreadable_drafts_are_kept_aside_each_one(tmp_path: Path) -> None:
     store = DraftStore(tmp_path)
     store.path.parent.mkdir(parents=True)
-    store.path.write_text('{"schema": 1, "draft": ', encoding="utf-8")
-    assert store.load() is None
-    aside = store.path.with_suffix(".unreadable.json")
-    assert aside.read_text(encoding="utf-8") == '{"schema": 1, "draft": '
-    store.save(DRAFT, "acc1")  # the next autosave does not destroy the rescued text
-    assert aside.exists()
+    for text in ('{"schema": 1, "draft": ', "not json either"):
+        store.path.write_text(text, encoding="utf-8")
+        assert store.load() is None
+        assert store.rescued is not None
+        assert store.rescued.read_text(encoding="utf-8") == text
+        store.save(DRAFT, "acc1")  # the next autosave does not destroy the rescued text
+        assert store.rescued.exists()
+    kept = sorted(p.read_text(encoding="utf-8") for p in store.path.parent.glob("unreadable-*"))
+    assert kept == sorted(['{"schema": 1, "draft": ', "not json either"])

@@ -63,7 +63,7 @@ def test_a_keyring_prompt_never_freezes_the_window(
     click(qtbot, window, "sendButton")
     assert time.monotonic() - started < 1.0  # back at once: the read waits on a worker
     qtbot.waitUntil(lambda: bool(store.calls), timeout=5000)
-    assert window.sender.busy
+    assert window.send_controller.busy
     assert starttls_server.received == []
     store.gate.set()  # the user unlocks the keyring
     qtbot.waitUntil(lambda: len(starttls_server.received) == 1, timeout=10000)
@@ -163,6 +163,6 @@ def test_restored_draft_still_replaces_its_outbox_item(
     second.accounts.save(account.replace(smtp=good))  # the user fixes the port
     click(qtbot, second, "sendButton")
     qtbot.waitUntil(lambda: len(plain_server.received) == 1, timeout=10000)
-    qtbot.waitUntil(lambda: not second.sender.busy)
+    qtbot.waitUntil(lambda: not second.send_controller.busy)
     assert Outbox(config_dir).items() == []  # sent, so no copy stays behind
     assert second.draft_link.saved() is None

@@ -55,7 +55,7 @@ def test_simulated_failure_shows_its_dialog_once(qtbot: Any, sandbox_window: Any
     assert dialog.diagnosis.category == "auth"
     assert dialog.diagnosis.fixes
     dialog.close()
-    qtbot.waitUntil(lambda: not window.sender.busy)
+    qtbot.waitUntil(lambda: not window.send_controller.busy)
     # Used once: retrying from the Outbox now goes through.
     click(qtbot, window, "outboxRetryButton")
     messages = child(window, QListWidget, "sandboxMessages")
@@ -85,7 +85,7 @@ def test_locked_keyring_asks_for_a_session_password(
     prompt.field.setText(PASSWORD)
     prompt.accept()
     qtbot.waitUntil(lambda: len(starttls_server.received) == 1, timeout=10000)
-    qtbot.waitUntil(lambda: not window.sender.busy)
+    qtbot.waitUntil(lambda: not window.send_controller.busy)
 
     # Explained once: the next send neither explains again nor asks again.
     type_message(qtbot, window, composeTo="bob@example.com", composeSubject="Again")

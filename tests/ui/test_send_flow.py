@@ -197,7 +197,7 @@ def test_cancel_a_slow_send(
     progress = child(window, QProgressBar, "sendProgress")
     qtbot.waitUntil(lambda: progress.isVisible() and progress.value() > 0, timeout=10000)
     click(qtbot, window, "cancelSendButton")
-    qtbot.waitUntil(lambda: not window.sender.busy, timeout=3000)
+    qtbot.waitUntil(lambda: not window.send_controller.busy, timeout=3000)
     assert child(window, QPushButton, "sendButton").isEnabled()
     assert "cancelled" in window.statusBar().currentMessage()
     assert server.received == []

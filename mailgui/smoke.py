@@ -9,16 +9,22 @@ check and its reason and exits 1. CI runs it on every installer it builds.
 The keyring check is that the keyring library and this platform's native backend load; which
 backend is *active* is only reported. A headless CI machine has no Secret Service, so the active
 backend there is "fail", and that is not a packaging fault (the app then explains "no keyring").
+With MAILGUI_SMOKE_REQUIRE_KEYRING=1 (CI sets it for a second run inside a private, unlocked
+Secret Service) the native backend must be the active one and must store, return and delete a
+random throwaway password: that proves the installed app really reaches a keyring.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import secrets
 import shutil
 import ssl
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +34,10 @@ from mailgui import __version__
 
 EXPOSE_TIMEOUT_MS = 10_000
 SANDBOX_TIMEOUT_S = 10.0
+REQUIRE_KEYRING_ENV = "MAILGUI_SMOKE_REQUIRE_KEYRING"
+ROUND_TRIP_SERVICE = "mailgui-smoke"  # never the app's own service: no real password is touched
+# A Secret Service waiting for an unlock prompt nobody answers must not hang the smoke run.
+ROUND_TRIP_TIMEOUT_S = 20.0
 # The keyring backend module that must be importable on each platform (the bundle would
 # otherwise silently fall back to "no keyring" on a user's desktop that has one).
 NATIVE_KEYRING = {
@@ -96,6 +106,72 @@ def check_keyring() -> str:
     backends = getattr(backend, "backends", None) or [backend]  # a chainer lists its members
     name = "+".join(type(b).__module__.rsplit(".", 1)[-1] for b in backends)
     return name if name != "fail" else "fail (no OS keyring running)"
+
+
+def keyring_required(environ: dict[str, str] | None = None) -> bool:
+    value = (os.environ if environ is None else environ).get(REQUIRE_KEYRING_ENV, "")
+    return value.strip().lower() in {"1", "true", "yes"}
+
+
+def check_keyring_round_trip(backend_name: str) -> float:
+    """Store a random password under a throwaway key, read it back, delete it; returns ms.
+
+    Only run when required: the active backend must then be this platform's native one.
+    Neither the password nor anything derived from it is ever printed.
+    """
+    native = NATIVE_KEYRING.get(sys.platform, ("",))[0].rsplit(".", 1)[-1]
+    if native not in backend_name.split("+"):
+        raise SmokeFailure(
+            "keyring",
+            f"{REQUIRE_KEYRING_ENV}=1 needs the {native or 'native'} backend, "
+            f"but the active one is {backend_name}",
+        )
+    outcome: list[BaseException | None] = []
+    start = time.perf_counter()
+    worker = threading.Thread(
+        target=lambda: outcome.append(_round_trip()), name="keyring-round-trip", daemon=True
+    )
+    worker.start()
+    worker.join(ROUND_TRIP_TIMEOUT_S)
+    if not outcome:  # the daemon thread is abandoned; the process exits right after
+        raise SmokeFailure(
+            "keyring",
+            f"password round trip: no answer from {native} within {ROUND_TRIP_TIMEOUT_S:.0f} s "
+            "(a locked keyring waiting for an unlock prompt?)",
+        )
+    if outcome[0] is not None:
+        error = outcome[0]
+        raise SmokeFailure(
+            "keyring", f"password round trip: {type(error).__name__}: {error}"
+        ) from error
+    return (time.perf_counter() - start) * 1000
+
+
+def _round_trip() -> BaseException | None:
+    """The round trip itself (in a worker thread); returns the failure instead of raising."""
+    from mailgui.core.credentials import KeyringStore
+
+    store = KeyringStore(service=ROUND_TRIP_SERVICE)
+    key = f"smoke-{secrets.token_hex(8)}"
+    password = secrets.token_urlsafe(24)
+    stored = False
+    try:
+        store.set_password(key, password)
+        stored = True
+        if store.get_password(key) != password:  # say that it differs, never what it was
+            return RuntimeError(f"the password read back for {key} differs from the one stored")
+        store.delete_password(key)
+        stored = False
+        if store.get_password(key) is not None:
+            return RuntimeError(f"the password for {key} is still there after deleting it")
+        return None
+    except Exception as exc:  # the caller reports it with its type
+        return exc
+    finally:
+        if stored:  # do not leave a throwaway item behind after a failure
+            # The original failure is what gets reported, not a failed clean-up.
+            with contextlib.suppress(Exception):
+                store.delete_password(key)
 
 
 def check_tls() -> tuple[str, int]:
@@ -195,6 +271,9 @@ def run_smoke() -> int:
     try:
         files = _run("resources", check_resources)
         keyring_name = _run("keyring", check_keyring)
+        if keyring_required():
+            trip_ms = _run("keyring", lambda: check_keyring_round_trip(keyring_name))
+            keyring_name += f" (password round trip ok in {trip_ms:.0f} ms)"
         openssl, cas = _run("tls", check_tls)
         shown_ms = _run("window", lambda: show_main_window(config_dir))
         _run("icon", check_icon)

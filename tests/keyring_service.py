@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -92,9 +95,14 @@ def _stop(process: subprocess.Popen[bytes] | None) -> None:
 class SecretService:
     """dbus-daemon + gnome-keyring-daemon in a throwaway home. Use start() / stop()."""
 
-    def __init__(self, root: Path, password: str = KEYRING_PASSWORD) -> None:
+    def __init__(
+        self, root: Path, password: str = KEYRING_PASSWORD, *, create_login: bool = True
+    ) -> None:
         self.root = root
         self.password = password
+        # False: a first start with no keyring at all, as on a new system; the first use then
+        # has to create one, and gnome-keyring prompts for its password.
+        self.create_login = create_login
         self.address = ""
         self.env: dict[str, str] = {}
         self.start_seconds = 0.0
@@ -133,8 +141,9 @@ class SecretService:
             )
             self.address = _read_line(self._bus.stdout, START_TIMEOUT)
             env["DBUS_SESSION_BUS_ADDRESS"] = self.address
+            unlock = ["--unlock"] if self.create_login else []
             self._keyring = subprocess.Popen(
-                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+                ["gnome-keyring-daemon", "--foreground", *unlock, "--components=secrets"],
                 stdin=subprocess.PIPE,
                 stdout=log,
                 stderr=log,
@@ -142,8 +151,9 @@ class SecretService:
                 start_new_session=True,
             )
             assert self._keyring.stdin is not None
-            # --unlock reads the login keyring's password from stdin (creating it if new).
-            self._keyring.stdin.write(self.password.encode())
+            if self.create_login:
+                # --unlock reads the login keyring's password from stdin (creating it if new).
+                self._keyring.stdin.write(self.password.encode())
             self._keyring.stdin.close()
             self.env = env
             self._wait_until_ready(started + START_TIMEOUT)
@@ -227,6 +237,125 @@ class SecretService:
         for process in (self._keyring, self._bus):
             if process is not None and process.stdout is not None:
                 process.stdout.close()
+
+
+# gcr's prompter protocol (gcr/gcr-dbus-constants.h): gnome-keyring asks whoever owns one of
+# these names to show its prompts. gcr-prompter is the real owner, D-Bus-activated on a desktop
+# bus; the private bus above has no service directories, so only `RefusingPrompter` can own it.
+PROMPTER_NAMES = ("org.gnome.keyring.SystemPrompter", "org.gnome.keyring.PrivatePrompter")
+PROMPTER_PATH = "/org/gnome/keyring/Prompter"
+PROMPTER_INTERFACE = "org.gnome.keyring.internal.Prompter"
+CALLBACK_INTERFACE = "org.gnome.keyring.internal.Prompter.Callback"
+# The secret exchange's Diffie-Hellman group (RFC 3526 1536-bit MODP, generator 2).
+_DH_PRIME = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF",
+    16,
+)
+
+
+@dataclass
+class PromptSeen:
+    """One prompt gnome-keyring asked the prompter to show."""
+
+    kind: str  # "password" or "confirm"
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+class RefusingPrompter:
+    """A stand-in for gcr-prompter on the private bus whose user answers every prompt "Cancel".
+
+    gnome-keyring really asks it (BeginPrompting, PerformPrompt) and really receives the refusal
+    (PromptReady "no"), exactly as from a user who dismissed the dialog. `prompts` records what
+    was asked. Use as a context manager; it serves the bus on a thread of its own.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.prompts: list[PromptSeen] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._conn: Any = None
+        self._public = b""
+
+    def __enter__(self) -> RefusingPrompter:
+        from jeepney.bus_messages import message_bus
+        from jeepney.io.blocking import open_dbus_connection
+
+        private = secrets.randbits(1535) | 1
+        value = pow(2, private, _DH_PRIME)
+        self._public = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        self._conn = open_dbus_connection(self.address)
+        try:
+            for name in PROMPTER_NAMES:
+                reply = self._conn.send_and_get_reply(
+                    message_bus.RequestName(name, 4),
+                    timeout=START_TIMEOUT,  # DO_NOT_QUEUE
+                )
+                if reply.body != (1,):  # 1: PRIMARY_OWNER
+                    raise RuntimeError(f"could not own {name} on the test bus: {reply.body}")
+        except BaseException:
+            self._conn.close()
+            raise
+        self._thread = threading.Thread(target=self._serve, name="refusing-prompter", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(STOP_TIMEOUT)
+        self._conn.close()  # the bus drops the names with the connection
+
+    def _exchange(self) -> str:
+        # gcr's secret-exchange key file; a refusal carries our public value and no secret.
+        import base64
+
+        return f"[sx-aes-1]\npublic={base64.b64encode(self._public).decode()}\n"
+
+    def _serve(self) -> None:
+        from jeepney import HeaderFields, MessageType
+
+        while not self._stop.is_set():
+            try:
+                message = self._conn.receive(timeout=0.05)
+            except TimeoutError:
+                continue
+            except OSError:  # connection closed
+                return
+            header = message.header
+            if header.message_type != MessageType.method_call:
+                continue
+            if header.fields.get(HeaderFields.path) != PROMPTER_PATH:
+                continue
+            self._handle(
+                message, header.fields[HeaderFields.member], header.fields[HeaderFields.sender]
+            )
+
+    def _handle(self, message: Any, member: str, sender: str) -> None:
+        from jeepney import DBusAddress, new_error, new_method_call, new_method_return
+
+        callback_path = message.body[0]
+        callback = DBusAddress(callback_path, bus_name=sender, interface=CALLBACK_INTERFACE)
+        if member == "BeginPrompting":
+            self._conn.send(new_method_return(message))
+            self._conn.send(
+                new_method_call(callback, "PromptReady", "sa{sv}s", ("", {}, self._exchange()))
+            )
+        elif member == "PerformPrompt":
+            _, kind, properties, _exchange = message.body
+            self.prompts.append(PromptSeen(kind, {k: v for k, (_, v) in properties.items()}))
+            self._conn.send(new_method_return(message))
+            self._conn.send(
+                new_method_call(callback, "PromptReady", "sa{sv}s", ("no", {}, self._exchange()))
+            )
+        elif member == "StopPrompting":
+            self._conn.send(new_method_return(message))
+            self._conn.send(new_method_call(callback, "PromptDone"))
+        else:
+            self._conn.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
 
 
 @pytest.fixture(scope="session")

@@ -557,6 +557,36 @@ class GarbageServer(RawServer):
                 pass
 
 
+class TricklingServer(RawServer):
+    """Starts a reply and never ends it: a continuation line every `interval` seconds (as
+    fast as it can with 0), as the greeting (at="banner") or as the answer to EHLO (at="ehlo",
+    after a normal greeting)."""
+
+    def __init__(
+        self, at: str = "banner", interval: float = 0.5, line: bytes = b"x", eol: bytes = b"\r\n"
+    ) -> None:
+        super().__init__()
+        if at not in ("banner", "ehlo"):
+            raise ValueError("at must be 'banner' or 'ehlo'")
+        self.at = at
+        self.interval = interval
+        self.line = line
+        self.eol = eol  # b"": bytes keep coming but the line never ends
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        code = b"220"
+        if self.at == "ehlo":
+            writer.write(b"220 trickle ESMTP\r\n")
+            await writer.drain()
+            if not await reader.readline():
+                return
+            code = b"250"
+        while not writer.is_closing():
+            writer.write(code + b"-" + self.line + self.eol)
+            await writer.drain()
+            await asyncio.sleep(self.interval)
+
+
 def _b(data: bytes | str) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 

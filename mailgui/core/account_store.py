@@ -1,7 +1,10 @@
 """The accounts file: versioned JSON under the user's config folder, written atomically.
 
 A file that cannot be read is moved aside (never deleted, never silently replaced by an empty
-list) and reported with `ConfigCorrupt`. Passwords are never part of it: they live in the keyring.
+list) and reported with `ConfigCorrupt`. A file from a newer mailgui is not damaged: it stays where
+it is, `ConfigTooNew` says so, and the store refuses to save for the rest of the session, so that
+running an older version never costs the newer one its accounts. Passwords are never part of the
+file: they live in the keyring.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any, NoReturn
 import platformdirs
 
 from mailgui.core.accounts import Account
-from mailgui.core.errors import ConfigCorrupt, InputError
+from mailgui.core.errors import ConfigCorrupt, ConfigTooNew, InputError
 from mailgui.core.fileio import atomic_write_json
 
 log = logging.getLogger(__name__)
@@ -79,7 +82,7 @@ def migrate(data: Any) -> tuple[dict[str, Any], int]:
     version = _schema_of(data)
     start = version
     if version > SCHEMA_VERSION:
-        raise _NewerSchema(version)
+        raise NewerSchema(version)
     while version < SCHEMA_VERSION:
         step = MIGRATIONS.get(version)
         if step is None:
@@ -91,7 +94,9 @@ def migrate(data: Any) -> tuple[dict[str, Any], int]:
     return data, start
 
 
-class _NewerSchema(ValueError):
+class NewerSchema(ValueError):
+    """`migrate` met a format from a newer mailgui; the store turns it into `ConfigTooNew`."""
+
     def __init__(self, version: int) -> None:
         super().__init__(
             f"it was written by a newer version of mailgui (format {version}; "
@@ -134,11 +139,14 @@ class AccountStore:
     def __init__(self, config_dir: Path | None = None) -> None:
         self.config_dir = Path(config_dir) if config_dir is not None else default_config_dir()
         self.path = self.config_dir / ACCOUNTS_FILE
+        # Set once a file from a newer mailgui was seen: every later save() refuses with it.
+        self.read_only: ConfigTooNew | None = None
 
     def load(self) -> list[Account]:
         """The saved accounts; [] when there is no file yet.
 
-        Raises ConfigCorrupt after moving an unreadable file aside.
+        Raises ConfigCorrupt after moving an unreadable file aside, and ConfigTooNew (leaving
+        the file alone and making this store read-only) for a file from a newer mailgui.
         """
         try:
             raw = self._read_bytes()
@@ -155,6 +163,8 @@ class AccountStore:
         try:
             document, started_at = migrate(data)
             accounts = _parse_accounts(document)
+        except NewerSchema as exc:
+            raise self._too_new(exc.version) from None
         except ValueError as exc:
             self._fail(str(exc))
         if started_at < SCHEMA_VERSION:
@@ -162,7 +172,14 @@ class AccountStore:
         return accounts
 
     def save(self, accounts: Iterable[Account]) -> None:
-        """Write the list atomically. Refuses to overwrite a file from a newer mailgui."""
+        """Write the list atomically.
+
+        Raises ConfigTooNew instead when this session has seen a file from a newer mailgui, or
+        one is there now: overwriting it would lose what the newer version saved.
+        """
+        seen = self.read_only
+        if seen is not None:  # a fresh exception each time, not one growing traceback
+            raise ConfigTooNew(seen.path, seen.version, seen.supported)
         self._guard_existing()
         document = {"schema": SCHEMA_VERSION, "accounts": [a.to_dict() for a in accounts]}
         atomic_write_json(self.path, document)
@@ -191,6 +208,10 @@ class AccountStore:
 
     def _read_bytes(self) -> bytes:
         return self.path.read_bytes()
+
+    def _too_new(self, version: int) -> ConfigTooNew:
+        self.read_only = ConfigTooNew(str(self.path), version, SCHEMA_VERSION)
+        return self.read_only
 
     def _fail(self, reason: str) -> NoReturn:
         backup = self._move_aside()
@@ -226,7 +247,7 @@ class AccountStore:
                 reason = "the file is not a valid accounts file"
             else:
                 if version > SCHEMA_VERSION:
-                    raise ConfigCorrupt(str(self.path), None, str(_NewerSchema(version)))
+                    raise self._too_new(version)
                 return
         if self._move_aside() is None:
             # Writing now would destroy the only copy of what is there.

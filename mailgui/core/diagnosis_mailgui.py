@@ -50,20 +50,42 @@ def _insecure(error: InsecureAuthRefused, ctx: DiagnosisContext) -> Diagnosis:
     host = ctx.host or getattr(error, "host", None) or "the server"
     port = port_of(ctx) or getattr(error, "port", None)
     port = port if isinstance(port, int) and not isinstance(port, bool) else None
-    target = starttls_port(port)
+    offered = getattr(error, "starttls_offered", None)
+    suggestion: dict[str, object]
+    if offered is True and port:
+        # The server said it can encrypt this very connection: only Security changes.
+        first = f"The server offers STARTTLS on this port: set Security to STARTTLS and keep Port {port}."
+        suggestion = {"security": Security.STARTTLS.value, "port": port}
+    elif offered is False and port == 587:
+        first = (
+            "The server offers no encryption on port 587: set Security to SSL/TLS and Port "
+            "to 465, or check Host is the provider's outgoing server."
+        )
+        suggestion = {"security": Security.SSL.value, "port": 465}
+    elif offered is False:
+        where_ = f"port {port}" if port else "this port"
+        first = (
+            f"The server offers no encryption on {where_}: set Security to STARTTLS and Port "
+            "to 587, or Security to SSL/TLS and Port to 465."
+        )
+        suggestion = {"security": Security.STARTTLS.value, "port": 587}
+    else:
+        target = starttls_port(port)
+        first = f"Set Security to STARTTLS and Port to {target} (or SSL/TLS with Port 465)."
+        suggestion = {"security": Security.STARTTLS.value, "port": target}
     return make(
         Category.INSECURE,
         "Your password was not sent: the connection is not encrypted",
         f"The connection to {host}{f' port {port}' if port else ''} is not encrypted, so "
         "anyone on the network could read the password. mailgui stopped before sending it.",
         (
-            f"Set Security to STARTTLS and Port to {target} (or SSL/TLS with Port 465).",
+            first,
             "Only for a trusted server on your own computer or network: allow sending the "
             "password without encryption in the account settings.",
         ),
         stage_of(error, ctx) or "auth",
         field="smtp.security",
-        suggestion={"security": Security.STARTTLS.value, "port": target},
+        suggestion=suggestion,
         ctx=ctx,
     )
 

@@ -17,6 +17,7 @@ from mailgui.core.diagnosis_network import (
     is_timeout,
     make,
     raised_in,
+    seconds,
     smtplib_call,
     stage_of,
     where,
@@ -29,6 +30,7 @@ from mailgui.core.diagnosis_replies import (
     starttls_port,
 )
 from mailgui.core.diagnosis_types import Action, Category, Diagnosis, DiagnosisContext
+from mailgui.core.smtp_wire import ReplyOverrun
 
 A = Action
 Handler = Callable[[Any, DiagnosisContext], Diagnosis]
@@ -157,6 +159,8 @@ def explain_not_supported(error: smtplib.SMTPNotSupportedError, ctx: DiagnosisCo
 
 
 def explain_disconnected(error: smtplib.SMTPServerDisconnected, ctx: DiagnosisContext) -> Diagnosis:
+    if isinstance(error, ReplyOverrun):
+        return explain_overrun(error, ctx)
     cause = error.__cause__ or error.__context__
     if is_timeout(cause):
         call = smtplib_call(error)
@@ -166,6 +170,32 @@ def explain_disconnected(error: smtplib.SMTPServerDisconnected, ctx: DiagnosisCo
         )
         return explain_timeout(error, ctx, banner)
     return explain_closed(error, ctx)
+
+
+def explain_overrun(error: ReplyOverrun, ctx: DiagnosisContext) -> Diagnosis:
+    """The server kept one reply going (time limit or size cap): it talks, so it is not a
+    firewall or a wrong TLS mode, but it is not a mail server mailgui can work with."""
+    stage = stage_of(error, ctx)
+    how = (
+        f"sent {error.lines} lines without finishing its reply"
+        if error.too_long
+        else f"started a reply and did not finish it{seconds(ctx)}"
+    )
+    return make(
+        Category.PROTOCOL,
+        "The server's reply never ended",
+        f"{where(ctx).capitalize()} {how}, so mailgui hung up. A real mail server answers in "
+        "a few lines; this may be another kind of service on that port, or a broken server.",
+        (
+            "Check Host and Port are the provider's outgoing (SMTP) server.",
+            "Try again later: the server may be misbehaving.",
+            "If it keeps happening, send the details below to the provider.",
+        ),
+        stage,
+        retryable=True,
+        field="smtp.host",
+        ctx=ctx,
+    )
 
 
 def explain_smtp_base(error: smtplib.SMTPException, ctx: DiagnosisContext) -> Diagnosis:

@@ -22,10 +22,12 @@ class Cancelled(MailguiError):
 class InsecureAuthRefused(MailguiError):
     """A password would have crossed an unencrypted connection and the account did not allow it."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, *, starttls_offered: bool | None = None) -> None:
         super().__init__(f"refusing to send a password unencrypted to {host}:{port}")
         self.host = host
         self.port = port
+        # Whether this server's EHLO offered STARTTLS (None: not known); sharpens the advice.
+        self.starttls_offered = starttls_offered
 
 
 class MessageTooBig(MailguiError):
@@ -83,3 +85,18 @@ class ConfigCorrupt(MailguiError):
         self.path = path
         self.backup = backup
         self.reason = reason
+
+
+class ConfigTooNew(ConfigCorrupt):
+    """The account file was written by a newer mailgui. It is left in place, untouched, and this
+    session may not overwrite it (`backup` is always None: nothing was moved)."""
+
+    def __init__(self, path: str, version: int, supported: int) -> None:
+        super().__init__(
+            path,
+            None,
+            f"it was written by a newer version of mailgui (format {version}; this version "
+            f"understands up to format {supported}), so it is left as it is and not overwritten",
+        )
+        self.version = version
+        self.supported = supported

@@ -10,6 +10,7 @@ import mimetypes
 import re
 import secrets
 import stat
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy as email_policy
@@ -58,6 +59,19 @@ _ENCODING_TYPES = {
 _NEWLINES = re.compile(r"\r\n?")
 # Besides CR and LF, the characters str.splitlines() breaks on (VT, FF, FS, GS, RS, NEL, LS, PS).
 _LINE_SEPARATORS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+# Control characters (Unicode category Cc: C0, DEL, C1, which hold every line break but two) and
+# the line and paragraph separators; a run of them becomes one space in an attachment's name.
+_FILE_NAME_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# RFC 5321 4.5.3.1.1: servers may refuse a longer local part, and many do.
+MAX_LOCAL_PART_OCTETS = 64
+# How check_header_text names a field inside a sentence.
+_FIELD_NOUNS = {
+    "subject": "The subject",
+    "from": "The From field",
+    "to": "The To field",
+    "cc": "The Cc field",
+    "bcc": "The Bcc field",
+}
 
 
 @dataclass(frozen=True)
@@ -193,10 +207,12 @@ def _label(field: str) -> str:
 
 
 def check_header_text(field: str, text: str) -> None:
-    """Refuse a line break in anything that becomes a header: it could inject new headers.
+    """Refuse a line break or control character in anything that becomes a header.
 
-    Never stripped silently. Python's email package also treats the other characters that
-    `str.splitlines()` splits on as line breaks, so they are refused too.
+    A line break could inject new headers; NUL, BEL, ESC, DEL and the like would go onto the
+    wire raw and are invisible to the user. Never stripped silently. Python's email package
+    also treats the other characters that `str.splitlines()` splits on as line breaks, so
+    they are refused too. A tab is allowed here: build_message turns it into a space.
     """
     if "\r" in text or "\n" in text:
         raise InputError(
@@ -210,6 +226,28 @@ def check_header_text(field: str, text: str) -> None:
             f"(U+{ord(found.group()):04X}). Remove it.",
             text,
         )
+    control = next((ch for ch in text if ch != "\t" and unicodedata.category(ch) == "Cc"), None)
+    if control is not None:
+        noun = _FIELD_NOUNS.get(field, f"The {_label(field)} field")
+        raise InputError(
+            field,
+            f"{noun} contains an invisible control character (U+{ord(control):04X}); remove it.",
+            text,
+        )
+
+
+def _tabs_to_spaces(text: str) -> str:
+    # A tab is legal header whitespace but nobody means one in a subject or a name.
+    return text.replace("\t", " ")
+
+
+def attachment_name(path_text: str) -> str:
+    """The file name the recipient sees: line breaks and control characters become spaces.
+
+    File systems allow a newline in a name; such a name must not break the MIME header, and
+    the user should not have to rename the file to send it.
+    """
+    return _FILE_NAME_BREAKS.sub(" ", Path(path_text).name).strip() or "attachment"
 
 
 def _unquote(name: str) -> str:
@@ -227,7 +265,7 @@ def _parse_mailbox(text: str, field: str) -> _Mailbox:
     addr = entry
     if entry.endswith(">") and "<" in entry:
         cut = entry.rindex("<")
-        name, addr = _unquote(entry[:cut]), entry[cut + 1 : -1].strip()
+        name, addr = _tabs_to_spaces(_unquote(entry[:cut])), entry[cut + 1 : -1].strip()
         if not addr:
             raise InputError(field, f'"{entry}" in {label} has no address between < and >.', text)
     if "<" in addr or ">" in addr:
@@ -257,6 +295,12 @@ def _parse_mailbox(text: str, field: str) -> _Mailbox:
     except EmailNotValidError as exc:
         # email-validator's own explanation is English prose written for end users.
         raise bad(f"is not valid: {exc}") from None
+    local_octets = len(valid.local_part.encode("utf-8"))
+    if local_octets > MAX_LOCAL_PART_OCTETS:
+        raise bad(
+            f"has {local_octets} bytes before the @ sign; mail servers accept at most "
+            f"{MAX_LOCAL_PART_OCTETS}. Check that the address was copied correctly."
+        )
     needs_utf8 = bool(valid.smtputf8)
     return _Mailbox(
         display_name=name,
@@ -309,12 +353,15 @@ def _too_large(name: str, path_text: str) -> InputError:
     )
 
 
-def _read_attachment(path_text: str, budget: int) -> _Attachment:
+def check_attachment_file(path_text: str) -> int:
+    """The size of the file at `path_text` if it can be attached; else InputError saying why.
+
+    Used when a file is added to the compose pane and again when the message is built.
+    """
     if not path_text.strip():
         raise InputError("attachments", "An attachment has no file name.", path_text)
     path = Path(path_text)
-    name = path.name
-    check_header_text("attachments", name)
+    name = attachment_name(path_text)
 
     def bad(why: str) -> InputError:
         return InputError("attachments", f'The attachment "{name}" {why}', path_text)
@@ -329,13 +376,27 @@ def _read_attachment(path_text: str, budget: int) -> _Attachment:
         raise bad("is a folder. Attach the files inside it, or a zip archive of it.")
     if not stat.S_ISREG(info.st_mode):  # a pipe or device could block or never end
         raise bad("is not an ordinary file.")
-    if info.st_size > budget:
-        raise _too_large(name, path_text)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(budget + 1)  # the file may have grown since stat()
+    try:  # opening is the only honest test of permission (ACLs, effective ids)
+        path.open("rb").close()
     except OSError:
         raise bad("cannot be read. Check that you are allowed to open it.") from None
+    return info.st_size
+
+
+def _read_attachment(path_text: str, budget: int) -> _Attachment:
+    size = check_attachment_file(path_text)
+    name = attachment_name(path_text)
+    if size > budget:
+        raise _too_large(name, path_text)
+    try:
+        with Path(path_text).open("rb") as handle:
+            data = handle.read(budget + 1)  # the file may have grown since stat()
+    except OSError:
+        raise InputError(
+            "attachments",
+            f'The attachment "{name}" cannot be read. Check that you are allowed to open it.',
+            path_text,
+        ) from None
     if len(data) > budget:
         raise _too_large(name, path_text)
     maintype, subtype = _mime_type(name)
@@ -388,7 +449,7 @@ def build_message(draft: Draft, *, from_name: str | None = None) -> BuiltMessage
     base = email_policy.SMTPUTF8 if smtputf8 else email_policy.SMTP
     policy = base.clone(cte_type="7bit")
     msg = EmailMessage(policy=policy)
-    msg["From"] = sender.header_address(from_name or None)
+    msg["From"] = sender.header_address(_tabs_to_spaces(from_name) if from_name else None)
     if to:
         msg["To"] = [box.header_address() for box in to]
     if cc:
@@ -396,7 +457,7 @@ def build_message(draft: Draft, *, from_name: str | None = None) -> BuiltMessage
     if not (to or cc):
         msg["To"] = "undisclosed-recipients:;"
     # Header parsing drops leading blanks, so surrounding spaces and tabs are not sent at all.
-    msg["Subject"] = draft.subject.strip(" \t")
+    msg["Subject"] = _tabs_to_spaces(draft.subject).strip(" ")
     msg["Date"] = format_datetime(datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=sender.ascii_domain)
     msg.set_content(_normalize_body(draft.body), charset="utf-8")

@@ -222,7 +222,9 @@ class SmtpSession:
         s = self.settings
         with _Stage(self, StageName.AUTH) as stage:
             if not self.encrypted and not s.allow_insecure_auth:
-                raise InsecureAuthRefused(s.host, s.port)
+                caps = self.capabilities
+                offered = caps.starttls if caps is not None else None
+                raise InsecureAuthRefused(s.host, s.port, starttls_offered=offered)
             if not s.username:
                 raise InputError("smtp.username", "A user name is needed to sign in.", "")
             if self._password is None:

@@ -12,6 +12,7 @@ import copy
 import email.policy
 import re
 import smtplib
+import time
 from collections.abc import Callable, Iterable, Iterator
 from email.base64mime import body_encode as encode_base64
 from email.generator import BytesGenerator
@@ -22,6 +23,11 @@ from mailgui.core.transcript import Transcript
 
 CHUNK = 64 * 1024
 _MAXLINE = 8192  # smtplib's own limit for a reply line
+# Caps on one (multi-line) reply: a real EHLO answer has a few dozen lines and a few KiB. A
+# server that sends continuation lines forever would otherwise hold the session forever.
+MAX_REPLY_LINES = 1000
+MAX_REPLY_BYTES = 256 * 1024
+_RECV = 16 * 1024
 _MAXCHALLENGE = 5
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what email.generator splits lines on
@@ -134,6 +140,17 @@ def serialize_parts(message: Message, smtputf8: bool) -> WirePayload:
     return payload
 
 
+class ReplyOverrun(smtplib.SMTPServerDisconnected):
+    """The server started a reply and did not finish it: not within the time limit, or not
+    within the line / byte caps. mailgui hung up (hence a disconnect)."""
+
+    def __init__(self, message: str, *, lines: int, size: int, too_long: bool) -> None:
+        super().__init__(message)
+        self.lines = lines
+        self.size = size
+        self.too_long = too_long  # True: a cap was hit; False: the time limit
+
+
 class WireSMTP(smtplib.SMTP):
     """One SMTP connection. The caller opens the socket (see net.open_connection) and hands it
     over with `use_socket`; nothing here resolves names or connects on its own."""
@@ -149,6 +166,11 @@ class WireSMTP(smtplib.SMTP):
         self.rcpt_replies: dict[str, tuple[int, bytes]] = {}
         self.data_reply: tuple[int, bytes] | None = None
         self.auth_mechanism: str | None = None
+        # Our own read buffer (instead of smtplib's makefile) so that a reply can have a
+        # deadline. It belongs to one socket: after STARTTLS wraps it, whatever the server
+        # sent before the handshake is dropped, never read as if it came over TLS.
+        self._rbuf = bytearray()
+        self._rsock: object = None
 
     def use_socket(self, sock: object, host: str) -> None:
         self.sock = sock  # type: ignore[assignment]
@@ -169,40 +191,105 @@ class WireSMTP(smtplib.SMTP):
         super().putcmd(cmd, args)
 
     def getreply(self) -> tuple[int, bytes]:
-        """smtplib's reply reader, logging each line as it arrives."""
+        """smtplib's reply reader, logging each line as it arrives. The timeout bounds the
+        whole reply, not each read, and a reply has at most MAX_REPLY_LINES lines and
+        MAX_REPLY_BYTES bytes: a server trickling continuation lines cannot hold us."""
         if self.sock is None:
             raise smtplib.SMTPServerDisconnected("please run connect() first")
-        if self.file is None:
-            self.file = self.sock.makefile("rb")
+        deadline = time.monotonic() + self.timeout
         lines: list[bytes] = []
+        size = 0
         errcode = -1
-        while True:
-            try:
-                line: bytes = self.file.readline(_MAXLINE + 1)
-            except OSError as exc:
-                self.transcript.info(f"connection lost: {exc}")
-                self.close()
-                raise smtplib.SMTPServerDisconnected(
-                    "Connection unexpectedly closed: " + str(exc)
-                ) from exc
-            if not line:
-                self.transcript.info("connection closed by the server")
-                self.close()
-                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
-            if len(line) > _MAXLINE:
-                self.transcript.server(f"<reply line over {_MAXLINE} bytes>")
-                self.close()
-                raise smtplib.SMTPResponseException(500, "Line too long.")
-            self.transcript.server(line.rstrip(b"\r\n").decode("utf-8", "replace"))
-            lines.append(line[4:].strip(b" \t\r\n"))
-            try:
-                errcode = int(line[:3])
-            except ValueError:
-                errcode = -1  # not a reply code: do not read on (smtplib does the same)
-                break
-            if line[3:4] != b"-":
-                break
+        try:
+            while True:
+                try:
+                    line = self._readline(deadline, lines, size)
+                except ReplyOverrun:
+                    raise  # an OSError too (smtplib's exceptions are), but already ours
+                except OSError as exc:
+                    self.transcript.info(f"connection lost: {exc}")
+                    self.close()
+                    raise smtplib.SMTPServerDisconnected(
+                        "Connection unexpectedly closed: " + str(exc)
+                    ) from exc
+                if not line:
+                    self.transcript.info("connection closed by the server")
+                    self.close()
+                    raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+                if len(line) > _MAXLINE:
+                    self.transcript.server(f"<reply line over {_MAXLINE} bytes>")
+                    self.close()
+                    raise smtplib.SMTPResponseException(500, "Line too long.")
+                self.transcript.server(line.rstrip(b"\r\n").decode("utf-8", "replace"))
+                lines.append(line[4:].strip(b" \t\r\n"))
+                size += len(line)
+                try:
+                    errcode = int(line[:3])
+                except ValueError:
+                    errcode = -1  # not a reply code: do not read on (smtplib does the same)
+                    break
+                if line[3:4] != b"-":
+                    break
+                if len(lines) >= MAX_REPLY_LINES or size >= MAX_REPLY_BYTES:
+                    raise self._overrun(
+                        f"the reply did not end after {len(lines)} lines ({size} bytes)",
+                        lines,
+                        size,
+                        too_long=True,
+                    )
+        finally:
+            sock = self.sock
+            if sock is not None:
+                sock.settimeout(self.timeout)  # writes keep the plain per-call timeout
         return errcode, b"\n".join(lines)
+
+    def _readline(self, deadline: float, lines: list[bytes], size: int) -> bytes:
+        """One line (with its CRLF) from the socket, b"" at EOF, at most _MAXLINE + 1 bytes.
+        TimeoutError at the deadline when nothing of the reply came; ReplyOverrun when some
+        did (a server that talks but never finishes is not a silent one)."""
+        sock = self.sock
+        assert sock is not None
+        if self._rsock is not sock:
+            self._rsock, self._rbuf = sock, bytearray()
+        buf = self._rbuf
+        while True:
+            end = buf.find(b"\n")
+            if end >= 0 or len(buf) > _MAXLINE:
+                cut = end + 1 if 0 <= end <= _MAXLINE else _MAXLINE + 1
+                line = bytes(buf[:cut])
+                del buf[:cut]
+                return line
+            try:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError("timed out")
+                sock.settimeout(remaining)
+                data = sock.recv(_RECV)
+            except TimeoutError:
+                if lines or buf:
+                    raise self._overrun(
+                        f"the reply did not end within {self.timeout:g} s",
+                        lines,
+                        size + len(buf),
+                        too_long=False,
+                    ) from None
+                raise
+            if not data:  # EOF: a partial last line first, as readline() would
+                line = bytes(buf)
+                buf.clear()
+                return line
+            buf += data
+
+    def _overrun(self, why: str, lines: list[bytes], size: int, *, too_long: bool) -> ReplyOverrun:
+        self.transcript.info(f"{why}: hanging up")
+        self.close()
+        return ReplyOverrun(
+            f"Reply never ended: {why}", lines=len(lines), size=size, too_long=too_long
+        )
+
+    def close(self) -> None:
+        self._rsock, self._rbuf = None, bytearray()
+        super().close()
 
     # -- AUTH: smtplib's loop, but UTF-8 credentials (RFC 4616) instead of ASCII only -------
     def auth(

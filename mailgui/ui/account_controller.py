@@ -36,6 +36,7 @@ class AccountController(QObject):
         self.accounts = window.accounts
         self.editor = window.editor
         self.pane = window.account_pane
+        self.pane.is_builtin = self._is_builtin
         self.last_wizard: Any = None
         self.last_new_account_dialog: Any = None
 
@@ -54,6 +55,9 @@ class AccountController(QObject):
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text)
+
+    def _is_builtin(self, account_id: str) -> bool:
+        return self.accounts.is_sandbox(self.accounts.get(account_id))
 
     # the list and the editor
     @Slot()

@@ -229,6 +229,10 @@ class AccountManager(QObject):
         return self.keyring.shutdown(timeout_ms)
 
 
+DUPLICATE_TIP = "Copy the selected account"
+REMOVE_TIP = "Remove the selected account (asks first)"
+
+
 class AccountListPane(QWidget):
     """The account list with Add / Edit / Duplicate / Remove and an empty-state prompt."""
 
@@ -260,14 +264,13 @@ class AccountListPane(QWidget):
             "&Edit", "editAccountButton", "Edit account", "Edit the selected account"
         )
         self.duplicate_button = self._button(
-            "D&uplicate", "duplicateAccountButton", "Duplicate account", "Copy the selected account"
+            "D&uplicate", "duplicateAccountButton", "Duplicate account", DUPLICATE_TIP
         )
         self.remove_button = self._button(
-            "&Remove…",
-            "removeAccountButton",
-            "Remove account",
-            "Remove the selected account (asks first)",
+            "&Remove…", "removeAccountButton", "Remove account", REMOVE_TIP
         )
+        # Set by the account controller: account id -> is it built in (the Sandbox)?
+        self.is_builtin: Callable[[str], bool] = lambda _account_id: False
         row1 = QHBoxLayout()
         row1.addWidget(self.add_button)
         row1.addWidget(self.edit_button)
@@ -319,9 +322,16 @@ class AccountListPane(QWidget):
         return str(item.data(Qt.ItemDataRole.UserRole)) if item else None
 
     def _update_buttons(self) -> None:
-        has = self.current_id() is not None
-        for button in (self.edit_button, self.duplicate_button, self.remove_button):
-            button.setEnabled(has)
+        current = self.current_id()
+        self.edit_button.setEnabled(current is not None)
+        builtin = current is not None and self.is_builtin(current)
+        for button, tip, why in (
+            (self.duplicate_button, DUPLICATE_TIP, "a copy would point at a port that changes"),
+            (self.remove_button, REMOVE_TIP, "it cannot be removed"),
+        ):
+            button.setEnabled(current is not None and not builtin)
+            # A disabled button still shows its tooltip: say why it is greyed out.
+            button.setToolTip(f"The Sandbox account is built in: {why}." if builtin else tip)
 
     @Slot()
     def _current_changed(self) -> None:

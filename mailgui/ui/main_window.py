@@ -169,20 +169,27 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         self._action(edit_menu, "&Preferences…", self.show_preferences, "Ctrl+,")
         accounts_menu = bar.addMenu("&Accounts")
-        self._action(accounts_menu, "&Add account…", self.add_account)
+        self.add_account_action = self._action(
+            accounts_menu, "&Add account…", self.add_account, "Ctrl+Shift+A"
+        )
         self.new_from_address_action = self._action(
             accounts_menu,
             "&New account from address…",
             self.new_account_from_address,
+            "Ctrl+Shift+N",
             tip="Type your address; mailgui looks the server settings up",
         )
         self.new_from_address_action.setVisible(_module_available("mailgui.ui.new_account"))
-        self._action(accounts_menu, "&Test connection…", self.account_ctl.test_current_account)
+        self.test_connection_action = self._action(
+            accounts_menu, "&Test connection…", self.account_ctl.test_current_account, "Ctrl+T"
+        )
         sandbox_menu = bar.addMenu("&Sandbox")
         self.start_sandbox_action = self._action(
             sandbox_menu, "&Start the sandbox", self.start_sandbox
         )
-        self._action(sandbox_menu, "&View received messages", self.show_sandbox)
+        self.view_sandbox_action = self._action(
+            sandbox_menu, "&View received messages", self.show_sandbox, "Ctrl+Shift+M"
+        )
         sandbox_menu.addMenu(self.simulate_menu)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About mailgui", self.show_about)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
@@ -15,6 +16,23 @@ if TYPE_CHECKING:
     from mailgui.ui.main_window import MainWindow
 
 MESSAGE_FIELDS = {"from", "to", "cc", "bcc", "subject", "body", "attachments"}
+
+
+def address_key(text: str) -> str:
+    """One address as the envelope carries it, to compare a draft's entry with a refused one.
+
+    The local part is kept as is (it may be case-sensitive); the domain is IDNA-encoded and
+    lowercased, so "Info <info@Bücher.de>" matches "info@xn--bcher-kva.de".
+    """
+    address = parseaddr(text)[1] or text.strip()
+    local, at, domain = address.rpartition("@")
+    if not at:
+        return address
+    try:
+        domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:  # not a name IDNA can encode: compare it as typed
+        pass
+    return f"{local}@{domain.lower()}"
 
 
 class MessageActions(QObject):
@@ -59,9 +77,23 @@ class MessageActions(QObject):
         draft = self.compose.draft(account.email)
         self.send_controller.send(SendRequest(draft, account, self.compose.outbox_id, from_compose=True))
 
-    @Slot()
-    def compose_sent(self) -> None:
-        self.compose.clear()
+    @Slot(object)
+    def compose_sent(self, request: SendRequest) -> None:
+        """The compose pane's message was sent. The pane stayed editable while it was sending:
+        clear it only if it still holds exactly what was sent, so nothing typed since is lost."""
+        compose = self.compose
+        unchanged = compose.account_id() == request.account.id and compose.draft(
+            request.draft.from_addr
+        ) == request.draft
+        if unchanged:
+            compose.clear()
+        else:
+            if compose.outbox_id and compose.outbox_id == request.outbox_id:
+                compose.outbox_id = None  # that Outbox copy was sent and removed
+                self.window.draft_link.save()
+            self._status(
+                "Message sent. What you changed while it was sending is kept as a draft."
+            )
         if self.window.autosaver is not None:
             self.window.autosaver.flush()
 
@@ -101,6 +133,8 @@ class MessageActions(QObject):
             if suggestion and not window.accounts.is_sandbox(account):
                 changes = window.editor.apply_suggestion(suggestion)
                 self._status(f"Suggested: {changes}. Check, then Save.")
+        elif action == "trust-certificate" and account is not None:
+            window.account_ctl.trust_certificate(account, context.certificate, diagnosis)
         elif action in ("test-connection", "trust-certificate"):
             window.test_connection(account)
         elif action == "retry" and request is not None:
@@ -117,10 +151,10 @@ class MessageActions(QObject):
     def _edit_message(self, diagnosis: Any, request: SendRequest | None, field: str) -> None:
         if request is not None and (not request.from_compose or self.compose.is_empty()):
             draft = request.draft
-            refused = {r.address for r in getattr(diagnosis, "refused", ())}
+            refused = {address_key(r.address) for r in getattr(diagnosis, "refused", ())}
             if refused:  # partly sent: only the refused recipients still need it
                 everyone = (*draft.to, *draft.cc, *draft.bcc)
-                kept = tuple(a for a in everyone if any(r in a for r in refused))
+                kept = tuple(a for a in everyone if address_key(a) in refused)
                 draft = replace(draft, to=kept, cc=(), bcc=())
             self.compose.load_draft(draft, request.account.id, request.outbox_id)
         self._show_compose()

@@ -8,10 +8,11 @@ settings are right: the dialog shows the candidates core ranked, best first, and
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from PySide6.QtCore import Property, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -93,12 +94,34 @@ class _StatusBridge(QObject):
     status = Signal(object)
 
 
-class _ServerForm(QObject):
-    """Host, port, security and user name of one server; the port follows the security."""
+# A host name: dot-separated labels of letters (any script), digits and hyphens; or an IP.
+_HOST = re.compile(r"^(?=.{1,253}$)([^\W_]([\w-]{0,61}[^\W_])?)(\.[^\W_]([\w-]{0,61}[^\W_])?)*\.?$")
 
-    def __init__(self, prefix: str, ports: dict[Security, int], parent: QWidget) -> None:
+
+def host_problem(host: str) -> str | None:
+    """Why `host` cannot be a server name, or None when it can."""
+    if not host:
+        return "Enter the server name."
+    if "://" in host or "/" in host or "@" in host or ":" in host:
+        return "Only the server name, e.g. smtp.example.com (no scheme, port or path)."
+    if not _HOST.match(host):
+        return "This is not a server name: use letters, digits, dots and hyphens."
+    return None
+
+
+class _ServerForm(QObject):
+    """Host, port, security and user name of one server; the port follows the security.
+
+    It starts on the usual security and port for its protocol (never the spin box's minimum),
+    so a form filled by hand without a lookup is already sensible.
+    """
+
+    def __init__(
+        self, prefix: str, ports: dict[Security, int], default: Security, parent: QWidget
+    ) -> None:
         super().__init__(parent)
         self._ports = ports
+        self._default = default
         self.host = QLineEdit(parent)
         self.port = QSpinBox(parent)
         self.port.setRange(1, 65535)
@@ -115,6 +138,7 @@ class _ServerForm(QObject):
             widget.setObjectName(f"newAccount{prefix}{name}")
             widget.setAccessibleName(f"{prefix.upper()} {name.lower()}")
         self.security.activated.connect(self._security_chosen)
+        self.fill(None)
 
     def add_to(self, grid: QGridLayout, row: int, label: str) -> None:
         grid.addWidget(QLabel(label), row, 0)
@@ -125,12 +149,17 @@ class _ServerForm(QObject):
     def _security_chosen(self, index: int) -> None:
         self.port.setValue(self._ports[Security(self.security.itemData(index))])
 
-    def fill(self, settings: ServerSettings | None) -> None:
-        settings = settings or ServerSettings(host="", username="")
+    def fill(self, settings: ServerSettings | None, username: str = "") -> None:
+        if settings is None:
+            port = self._ports[self._default]
+            settings = ServerSettings(host="", port=port, security=self._default, username="")
         self.host.setText(settings.host)
         self.port.setValue(settings.port)
         self.security.setCurrentIndex(self.security.findData(settings.security.value))
-        self.username.setText(settings.username)
+        self.username.setText(settings.username or username)
+        # A long name would show its end: show where it starts.
+        self.host.setCursorPosition(0)
+        self.username.setCursorPosition(0)
 
     def settings(self, auth: AuthMethod) -> ServerSettings:
         return ServerSettings(
@@ -140,6 +169,24 @@ class _ServerForm(QObject):
             username=self.username.text().strip(),
             auth=auth,
         )
+
+
+class _WrappedLabel(QLabel):
+    """A word-wrapped label that is always as tall as its text needs at its width.
+
+    In a grid row spanning several columns Qt does not ask a label for its height-for-width, so
+    a long text (the Gmail app-password link) would be cut off.
+    """
+
+    def fit(self) -> None:
+        width = self.width() if self.isVisible() and self.width() > 50 else self.sizeHint().width()
+        self.setMinimumHeight(max(0, self.heightForWidth(width)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        needed = max(0, self.heightForWidth(event.size().width()))
+        if needed != self.minimumHeight():
+            self.setMinimumHeight(needed)
 
 
 class NewAccountDialog(QDialog):
@@ -168,6 +215,7 @@ class NewAccountDialog(QDialog):
         self._job: Job | None = None
         self._result: AutoconfigResult | None = None
         self._looked_up = ""
+        self._username_default = ""  # what the user-name fields were filled with from the address
         self._needs_confirm = False
         self._bridge = _StatusBridge(self)
         self._bridge.status.connect(self._show_status)
@@ -219,7 +267,7 @@ class NewAccountDialog(QDialog):
         self.candidates = QComboBox(self)
         self.candidates.setObjectName("newAccountCandidates")
         self.candidates.setAccessibleName("Settings found")
-        self.notes = QLabel(self)
+        self.notes = _WrappedLabel(self)
         self.notes.setObjectName("newAccountNotes")
         self.notes.setAccessibleName("Sign-in notes")
         self.notes.setWordWrap(True)
@@ -228,8 +276,12 @@ class NewAccountDialog(QDialog):
         self.notes.setOpenExternalLinks(False)  # through dialogs.open_url (headless-aware)
         self.notes.linkActivated.connect(self._open_link)
         self.notes.setVisible(False)
-        self.smtp = _ServerForm("Smtp", DEFAULT_SMTP_PORTS, self)
-        self.imap = _ServerForm("Imap", DEFAULT_IMAP_PORTS, self)
+        self.smtp = _ServerForm("Smtp", DEFAULT_SMTP_PORTS, Security.STARTTLS, self)
+        self.imap = _ServerForm("Imap", DEFAULT_IMAP_PORTS, Security.SSL, self)
+        self.smtp_error = QLabel(self)
+        self.smtp_error.setObjectName("newAccountSmtpError")
+        self.smtp_error.setProperty("role", "error")
+        self.smtp_error.setVisible(False)
         self.confirm = QCheckBox("I checked that these server names belong to my provider", self)
         self.confirm.setObjectName("newAccountConfirm")
         self.confirm.setVisible(False)
@@ -244,7 +296,8 @@ class NewAccountDialog(QDialog):
             grid.addWidget(header, 2, column)
         self.smtp.add_to(grid, 3, "Sending (SMTP):")
         self.imap.add_to(grid, 4, "Receiving (IMAP):")
-        grid.addWidget(self.confirm, 5, 0, 1, 5)
+        grid.addWidget(self.smtp_error, 5, 1, 1, 4)
+        grid.addWidget(self.confirm, 6, 0, 1, 5)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(4, 3)
 
@@ -275,7 +328,8 @@ class NewAccountDialog(QDialog):
         self.cancel_lookup_button.clicked.connect(self.cancel_lookup)
         self.email.editingFinished.connect(self._email_done)
         self.candidates.currentIndexChanged.connect(self._candidate_chosen)
-        for widget in (self.email, self.smtp.host):
+        self.email.textChanged.connect(self._email_edited)
+        for widget in (self.email, self.smtp.host, self.imap.host, self.smtp.username):
             widget.textChanged.connect(self._update_buttons)
         self.confirm.toggled.connect(self._update_buttons)
         self._update_buttons()
@@ -323,6 +377,15 @@ class NewAccountDialog(QDialog):
         )
 
     # -- lookup ---------------------------------------------------------------------------
+    @Slot(str)
+    def _email_edited(self, text: str) -> None:
+        """The user names follow the address until the user types another one."""
+        for form in (self.smtp, self.imap):
+            if form.username.text() in ("", self._username_default):
+                form.username.setText(text.strip())
+                form.username.setCursorPosition(0)
+        self._username_default = text.strip()
+
     @Slot()
     def _email_done(self) -> None:
         text = self.email.text().strip()
@@ -415,8 +478,9 @@ class NewAccountDialog(QDialog):
         candidate = self.candidates.itemData(index)
         if not isinstance(candidate, Candidate):
             return
-        self.smtp.fill(candidate.smtp)
-        self.imap.fill(candidate.imap)
+        address = self.email.text().strip()
+        self.smtp.fill(candidate.smtp, address)
+        self.imap.fill(candidate.imap, address)
         notes = list(self._result.notices) if self._result else []
         notes += list(candidate.notes)
         if not candidate.verified and candidate.source is not Source.GUESS:
@@ -440,20 +504,35 @@ class NewAccountDialog(QDialog):
             parts.append(f"<p>{links}</p>")
         self.notes.setText("".join(parts))
         self.notes.setVisible(bool(parts))
+        self.notes.fit()
 
     @Slot(str)
     def _open_link(self, url: str) -> None:
         dialogs.open_url(url)
 
     # -- finishing ------------------------------------------------------------------------
+    def settings_problem(self) -> str | None:
+        """What keeps the server settings from being usable (shown under them), or None."""
+        smtp_host = self.smtp.host.text().strip()
+        problem = host_problem(smtp_host) if smtp_host else None
+        imap_host = self.imap.host.text().strip()
+        if problem is None and imap_host and host_problem(imap_host):
+            problem = f"Receiving server: {host_problem(imap_host)}"
+        if problem is None and smtp_host and not self.smtp.username.text().strip():
+            problem = "Enter the user name (usually your address)."
+        return problem
+
     @Slot()
     def _update_buttons(self, *_: Any) -> None:
         self.lookup_button.setEnabled(not self.busy)
         self.cancel_lookup_button.setEnabled(self.busy)
-        ready = bool(self.email.text().strip() and self.smtp.host.text().strip())
+        problem = self.settings_problem()
+        set_invalid(self.smtp.host, problem, self.smtp_error)
+        ready = bool(self.email.text().strip() and self.smtp.host.text().strip()) and not problem
         if self._needs_confirm and not self.confirm.isChecked():
             ready = False
         self.create_button.setEnabled(ready and not self.busy)
+        self.create_button.setToolTip(problem or "")
 
     @Slot()
     def _create(self) -> None:

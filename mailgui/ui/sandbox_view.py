@@ -110,8 +110,14 @@ class SandboxHost(QObject):
             self.statusMessage.emit("Starting the sandbox; choose the failure again.")
             return
         self.sandbox.simulate(failure)
-        label = failure.label if failure is not None else "none"
-        self.statusMessage.emit(f"The next send through the Sandbox will fail: {label}.")
+        if failure is None:
+            self.statusMessage.emit("The Sandbox sends normally again.")
+            return
+        message = f"The next send through the Sandbox will fail: {failure.label}."
+        if failure.name == "NO_ANSWER":
+            # Otherwise the user stares at a progress bar for the whole timeout wondering.
+            message += " mailgui waits for the send timeout (Preferences) before it gives up."
+        self.statusMessage.emit(message)
 
     def sync_menu(self) -> None:
         """Back to "Send normally" once the simulated failure was used."""

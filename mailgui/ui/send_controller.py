@@ -41,6 +41,9 @@ class ActionContext:
     diagnosis: Any
     account: Account | None
     request: SendRequest | None = None
+    # The certificate a failed verification showed (TlsInfo, verified_by "none"), kept with the
+    # failure so "Trust certificate…" can show it without another connection.
+    certificate: Any = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,12 @@ def _check_job(account: Account, password: str | None, timeout: float, ctx: JobC
 
     settings = account.smtp.replace(username=account.smtp_login)
     return check(settings, password, timeout=timeout, cancel=ctx.cancel)
+
+
+def unverified_certificate(result: Any) -> Any:
+    """The TlsInfo of a certificate that failed verification, if the session saw one."""
+    tls = getattr(result, "tls", None)
+    return tls if tls is not None and tls.verified_by == "none" else None
 
 
 def server_reply(result: Any) -> str:
@@ -287,7 +296,11 @@ class SendController(QObject):
             self._keep_in_outbox(request, diagnosis.to_json())
         self.statusMessage.emit(f"Not sent: {diagnosis.title}")
         self._show(
-            diagnosis, request.account, request, result.transcript.to_text() if result else ""
+            diagnosis,
+            request.account,
+            request,
+            result.transcript.to_text() if result else "",
+            unverified_certificate(result),
         )
 
     def _keep_in_outbox(self, request: SendRequest, error: dict[str, Any]) -> None:
@@ -324,12 +337,17 @@ class SendController(QObject):
 
     # dialogs and their actions
     def _show(
-        self, diagnosis: Any, account: Account | None, request: SendRequest | None, transcript: str
+        self,
+        diagnosis: Any,
+        account: Account | None,
+        request: SendRequest | None,
+        transcript: str,
+        certificate: Any = None,
     ) -> None:
         from mailgui.ui import dialogs
 
         dialog = dialogs.show_error(self._widget, diagnosis, transcript=transcript)
-        context = ActionContext(diagnosis, account, request)
+        context = ActionContext(diagnosis, account, request, certificate)
         dialog.actionRequested.connect(functools.partial(self._dialog_action, context))
         self.last_dialog = dialog
 
@@ -363,7 +381,13 @@ class SendController(QObject):
 
         context = DiagnosisContext.for_account(account, stage=result.failed_stage)
         self.statusMessage.emit("Connection test failed.")
-        self._show(explain(result.error, context), account, None, result.transcript.to_text())
+        self._show(
+            explain(result.error, context),
+            account,
+            None,
+            result.transcript.to_text(),
+            unverified_certificate(result),
+        )
 
     @Slot(object)
     def _on_check_exception(self, error: BaseException) -> None:

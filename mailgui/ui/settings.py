@@ -17,7 +17,7 @@ FILE_NAME = "mailgui.ini"
 
 @dataclass(frozen=True)
 class Preferences:
-    send_timeout: int = 60  # seconds for each SMTP operation
+    send_timeout: int = 30  # seconds for each SMTP operation (the engine's default too)
     check_addresses_as_you_type: bool = True
     remember_last_account: bool = True
 

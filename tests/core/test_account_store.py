@@ -18,7 +18,7 @@ from mailgui.core.account_store import (
 )
 from mailgui.core.accounts import Account, Security, ServerSettings
 from mailgui.core.credentials import MemoryStore, smtp_key
-from mailgui.core.errors import ConfigCorrupt, InputError
+from mailgui.core.errors import ConfigCorrupt, ConfigTooNew, InputError
 
 WORK = Account(
     name="Work",
@@ -166,7 +166,6 @@ def test_migration_table_steps_one_version_each() -> None:
         (b'{"schema": 1, "accounts": [{"email": "x@example.com"}]}', "account 1 has no 'name'"),
         (b'{"schema": 1, "accounts": [{"name": "A", "smtp": {"port": "x"}}]}', "invalid setting"),
         (b'{"schema": 1, "accounts": [42]}', "account 1 is not"),
-        (b'{"schema": 99, "accounts": []}', "newer version of mailgui"),
         (b"", "not valid JSON"),
     ],
 )
@@ -262,7 +261,7 @@ def test_newer_schema_written_after_load_is_never_overwritten(tmp_path: Path) ->
     store.save([WORK])
     newer = {"schema": SCHEMA_VERSION + 1, "accounts": [], "future": True}
     store.path.write_text(json.dumps(newer), encoding="utf-8")  # a newer mailgui saved meanwhile
-    with pytest.raises(ConfigCorrupt, match="newer version"):
+    with pytest.raises(ConfigTooNew, match="newer version"):
         store.save([HOME])
     assert json.loads(store.path.read_text(encoding="utf-8")) == newer
 
@@ -274,3 +273,60 @@ def test_corrupt_file_found_at_save_time_is_kept_aside(tmp_path: Path) -> None:
     assert store.load() == [HOME]
     (backup,) = backups(tmp_path)
     assert backup.read_bytes() == b"{half-written by another tool"
+
+
+def test_newer_schema_is_left_in_place_and_the_store_becomes_read_only(tmp_path: Path) -> None:
+    # A newer mailgui wrote this; an older one running meanwhile must not cost it its accounts.
+    store = AccountStore(tmp_path)
+    newer = {"schema": SCHEMA_VERSION + 1, "accounts": [{"future": "shape"}], "extra": [1]}
+    content = json.dumps(newer).encode("utf-8")
+    store.path.write_bytes(content)
+
+    with pytest.raises(ConfigTooNew) as info:
+        store.load()
+    error = info.value
+    assert isinstance(error, ConfigCorrupt)  # existing handlers still catch it
+    assert error.version == SCHEMA_VERSION + 1
+    assert error.supported == SCHEMA_VERSION
+    assert error.backup is None  # nothing was moved
+    assert error.path == str(store.path)
+    assert "newer version of mailgui" in error.reason
+    assert backups(tmp_path) == []
+    assert store.path.read_bytes() == content
+    assert store.read_only is not None
+
+    # The session goes on with no accounts, but a save must not replace the newer file...
+    with pytest.raises(ConfigTooNew, match="newer version"):
+        store.save([HOME])
+    assert store.path.read_bytes() == content
+    # ...not even after the newer file went away meanwhile: this session stays read-only.
+    store.path.unlink()
+    with pytest.raises(ConfigTooNew):
+        store.save([HOME])
+    assert not store.path.exists()
+
+    # Loading again reports the same, and a fresh store (the next start) sees it just the same.
+    store.path.write_bytes(content)
+    with pytest.raises(ConfigTooNew):
+        store.load()
+    with pytest.raises(ConfigTooNew):
+        AccountStore(tmp_path).load()
+    assert store.path.read_bytes() == content
+    assert backups(tmp_path) == []
+
+
+def test_newer_schema_find_reports_too_new_and_moves_nothing(tmp_path: Path) -> None:
+    store = AccountStore(tmp_path)
+    store.path.write_text(json.dumps({"schema": SCHEMA_VERSION + 5, "accounts": []}), "utf-8")
+    with pytest.raises(ConfigTooNew):
+        store.find("Home")
+    assert store.path.exists()
+    assert backups(tmp_path) == []
+
+
+def test_too_new_error_message_names_both_versions() -> None:
+    error = ConfigTooNew("/cfg/accounts.json", 7, 1)
+    assert str(error).startswith("cannot read /cfg/accounts.json: ")
+    assert "format 7" in str(error)
+    assert "up to format 1" in str(error)
+    assert "kept as" not in str(error)

@@ -622,6 +622,35 @@ def test_insecure_auth_refused(smtp_server_factory: Factory) -> None:
     assert PASSWORD not in d.to_text()
 
 
+def test_insecure_auth_where_the_server_offers_starttls(smtp_server_factory: Factory) -> None:
+    # A STARTTLS server spoken to with Security "none": encrypting this port is the fix.
+    server = smtp_server_factory("starttls")
+    settings = server.settings(security=Security.NONE)
+    result = check(settings, PASSWORD, timeout=T)
+    assert isinstance(result.error, InsecureAuthRefused)
+    assert result.error.starttls_offered is True
+    d = explain(result.error, engine_ctx(settings, result))
+    assert d.category == Category.INSECURE
+    assert d.suggestion == {"security": "starttls", "port": server.port}
+    assert has_fix(d, f"offers STARTTLS on this port: set Security to STARTTLS and keep Port {server.port}")
+
+
+def test_insecure_auth_where_the_server_offers_no_starttls(smtp_server_factory: Factory) -> None:
+    # No STARTTLS in EHLO: "STARTTLS on the same port" would fail next; point elsewhere.
+    server = smtp_server_factory("plain", auth=True, users={USER: PASSWORD})
+    settings = server.settings(username=USER)
+    result = check(settings, PASSWORD, timeout=T)
+    assert result.capabilities is not None and not result.capabilities.starttls
+    assert isinstance(result.error, InsecureAuthRefused)
+    assert result.error.starttls_offered is False
+    d = explain(result.error, engine_ctx(settings, result))
+    assert d.suggestion == {"security": "starttls", "port": 587}
+    assert not has_fix(d, f"Port to {server.port}") and not has_fix(d, "keep Port")
+    assert has_fix(d, "offers no encryption")
+    assert has_fix(d, "Port to 587")
+    assert has_fix(d, "SSL/TLS and Port to 465")
+
+
 def test_message_too_big(smtp_server_factory: Factory) -> None:
     server = smtp_server_factory("plain", size_limit=2000)
     settings = server.settings()

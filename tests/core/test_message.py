@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+import unicodedata
 from email import message_from_string, policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -18,7 +20,9 @@ from mailgui.core.errors import InputError
 from mailgui.core.message import (
     BuiltMessage,
     Draft,
+    attachment_name,
     build_message,
+    check_attachment_file,
     split_addresses,
     validate_address,
 )
@@ -331,9 +335,123 @@ def test_line_break_in_from_name_is_refused() -> None:
     assert info.value.field == "from"
 
 
+# -- control characters, tabs, long local parts, odd file names ---------------------------
+
+CONTROLS = ["\x00", "\x07", "\x08", "\x1b", "\x7f", "\x9b"]
+
+
+@pytest.mark.parametrize("char", CONTROLS)
+def test_control_character_in_subject_is_refused_by_name(char: str) -> None:
+    draft = Draft.from_dict({**BASIC.to_dict(), "subject": f"a{char}b"})
+    with pytest.raises(InputError) as info:
+        build_message(draft)
+    assert info.value.field == "subject"
+    assert info.value.message == (
+        f"The subject contains an invisible control character (U+{ord(char):04X}); remove it."
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "from_name", "field", "noun"),
+    [
+        ({"to": ("Bo\x00b <bob@example.org>",)}, None, "to", "The To field"),
+        ({"cc": ('"Ann\x1b[31m" <ann@example.org>',)}, None, "cc", "The Cc field"),
+        ({"bcc": ("Del\x7f <d@example.org>",)}, None, "bcc", "The Bcc field"),
+        ({"from_addr": "Me\x07 <me@example.com>"}, None, "from", "The From field"),
+        ({}, "Me\x00Myself", "from", "The From field"),
+    ],
+)
+def test_control_character_in_a_display_name_is_refused(
+    changes: dict[str, object], from_name: str | None, field: str, noun: str
+) -> None:
+    draft = Draft.from_dict({**BASIC.to_dict(), **changes})
+    with pytest.raises(InputError) as info:
+        build_message(draft, from_name=from_name)
+    assert info.value.field == field
+    assert info.value.message.startswith(f"{noun} contains an invisible control character (U+")
+    assert info.value.message.endswith("); remove it.")
+
+
+def test_validate_address_refuses_a_control_character() -> None:
+    with pytest.raises(InputError, match=r"The To field .* \(U\+0000\); remove it\."):
+        validate_address("Bo\x00b <bob@example.org>", "to")
+
+
+def test_tabs_in_subject_and_names_are_sent_as_spaces() -> None:
+    draft = Draft(
+        from_addr="me@example.com",
+        to=("Bob\tSmith <bob@example.org>",),
+        subject="Q3\tfigures\t",
+    )
+    built = build_message(draft, from_name="Me\tMyself")
+    from mailgui.core.smtp import serialize_message
+
+    wire = serialize_message(built)
+    assert b"\t" not in wire
+    parsed = parse(built)
+    assert parsed["Subject"] == "Q3 figures"
+    assert parsed["To"].addresses[0].display_name == "Bob Smith"
+    assert parsed["From"].addresses[0].display_name == "Me Myself"
+
+
+def test_local_part_longer_than_64_octets_is_refused() -> None:
+    assert validate_address("a" * 64 + "@example.com", "to") == "a" * 64 + "@example.com"
+    with pytest.raises(InputError) as info:
+        validate_address("a" * 65 + "@example.com", "cc")
+    assert info.value.field == "cc"
+    assert "has 65 bytes before the @ sign; mail servers accept at most 64" in info.value.message
+    # Octets, not characters: 33 × "é" is 66 bytes in UTF-8.
+    with pytest.raises(InputError, match="66 bytes before the @ sign"):
+        validate_address("é" * 33 + "@example.com", "to")
+
+
+def test_file_name_with_line_breaks_and_controls_is_sent_sanitized(tmp_path: Path) -> None:
+    odd = tmp_path / "report\nfinal\r\x1b.txt"
+    odd.write_bytes(b"content")
+    draft = Draft(from_addr="me@example.com", to=("you@example.org",), attachments=(str(odd),))
+    built = build_message(draft)
+    from mailgui.core.smtp import serialize_message
+
+    wire = serialize_message(built)
+    assert b"\x1b" not in wire
+    assert b"\n" not in wire.replace(b"\r\n", b"")
+    assert b"\r" not in wire.replace(b"\r\n", b"")
+    [part] = list(parse(built).iter_attachments())
+    assert part.get_filename() == "report final .txt"
+    assert part.get_content_type() == "text/plain"
+    assert part.get_payload(decode=True) == b"content"
+    assert attachment_name(str(odd)) == "report final .txt"
+    assert attachment_name("/x/\x07") == "attachment"
+
+
+def test_check_attachment_file_explains_before_sending(tmp_path: Path) -> None:
+    good = tmp_path / "a.txt"
+    good.write_bytes(b"12345")
+    assert check_attachment_file(str(good)) == 5
+    for path, words in (
+        (tmp_path / "does-not-exist.txt", '"does-not-exist.txt" was not found'),
+        (tmp_path, "is a folder"),
+    ):
+        with pytest.raises(InputError, match=words) as info:
+            check_attachment_file(str(path))
+        assert info.value.field == "attachments"
+
+
 # -- properties --------------------------------------------------------------------------
 
 HEADER_FIELDS = ("subject", "to", "cc", "bcc", "from", "from_name")
+
+
+def refused_in_header(text: str) -> bool:
+    """A line break (as Python sees one) or a control character other than tab."""
+    control = any(ch != "\t" and unicodedata.category(ch) == "Cc" for ch in text)
+    return control or len((text + "x").splitlines()) > 1
+
+
+def sent_subject(subject: str) -> str:
+    return subject.replace("\t", " ").strip(" ")
+
+
 _fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -341,14 +459,14 @@ _fast = settings(max_examples=150, deadline=None, suppress_health_check=[HealthC
 @given(subject=st.text(max_size=300), body=st.text(max_size=2000))
 def test_any_subject_and_body_round_trip(subject: str, body: str) -> None:
     draft = Draft(from_addr="me@example.com", to=("you@example.org",), subject=subject, body=body)
-    if len((subject + "x").splitlines()) > 1:  # any character Python treats as a line end
+    if refused_in_header(subject):
         with pytest.raises(InputError) as info:
             build_message(draft)
         assert info.value.field == "subject"
         return
     built = build_message(draft)
     parsed = parse(built)
-    assert parsed["Subject"] == subject.strip(" \t")
+    assert parsed["Subject"] == sent_subject(subject)
     expected = body.replace("\r\n", "\n").replace("\r", "\n")
     if not expected.endswith("\n"):
         expected += "\n"
@@ -385,7 +503,7 @@ def test_any_line_break_in_a_header_field_is_refused(
 @settings(max_examples=75, deadline=None)
 @given(subject=st.text(max_size=200), body=st.text(max_size=500))
 def test_round_trip_with_smtputf8(subject: str, body: str) -> None:
-    if len((subject + "x").splitlines()) > 1:
+    if refused_in_header(subject):
         return
     draft = Draft(
         from_addr="zoë@example.com", to=("ñandú@bücher.example",), subject=subject, body=body
@@ -395,9 +513,63 @@ def test_round_trip_with_smtputf8(subject: str, body: str) -> None:
     raw = built.message.as_bytes(policy=built.message.policy)
     parsed = message_from_string(raw.decode("utf-8"), policy=policy.default)
     assert isinstance(parsed, EmailMessage)
-    assert parsed["Subject"] == subject.strip(" \t")
+    assert parsed["Subject"] == sent_subject(subject)
     expected = body.replace("\r\n", "\n").replace("\r", "\n")
     assert body_of(parsed) == (expected if expected.endswith("\n") else expected + "\n")
+
+
+_names = st.text(max_size=30)
+_file_names = st.text(min_size=1, max_size=30).filter(
+    lambda n: "/" not in n and "\x00" not in n and n not in (".", "..")
+)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    subject=_names,
+    to_name=_names,
+    from_name=_names,
+    file_name=_file_names,
+    utf8=st.booleans(),
+)
+def test_no_control_character_reaches_the_header_bytes(
+    subject: str, to_name: str, from_name: str, file_name: str, utf8: bool
+) -> None:
+    from mailgui.core.smtp import serialize_message
+
+    to = f"{_quoted(to_name)} <{'ñandú@bücher.example' if utf8 else 'you@example.org'}>"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / file_name
+        try:
+            path.write_bytes(b"data")
+        except OSError:  # a name this file system will not store (too long in bytes)
+            return
+        draft = Draft(
+            from_addr="me@example.com", to=(to,), subject=subject, attachments=(str(path),)
+        )
+        fields = {"subject": subject, "to": to_name, "from": from_name}
+        refusal: InputError | None = None
+        try:
+            built = build_message(draft, from_name=from_name)
+        except InputError as exc:
+            refusal = exc
+        if refusal is not None:
+            # Refused only for a reason that is really there; file names are never refused.
+            assert refused_in_header(fields[refusal.field]), refusal.message
+            return
+        assert not any(refused_in_header(text) for text in fields.values())
+        wire = serialize_message(built)
+    # Every line, headers of every part included: no C0 byte or DEL but the CRLF line ends.
+    for line in wire.split(b"\r\n"):
+        assert not any(byte < 0x20 or byte == 0x7F for byte in line), line
+    parsed = BytesParser(policy=policy.default).parsebytes(wire)
+    assert parsed["Subject"] == sent_subject(subject)
+    [part] = list(parsed.iter_attachments())
+    assert part.get_filename() == attachment_name(str(path))
 
 
 # -- size: what the engine puts on the wire ------------------------------------------------

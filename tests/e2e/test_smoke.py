@@ -77,6 +77,55 @@ def test_smoke_names_the_secret_service_backend(tmp_path: Path, secret_service_d
     assert match["keyring"] == "SecretService"
 
 
+REQUIRE_KEYRING = "MAILGUI_SMOKE_REQUIRE_KEYRING"
+ROUND_TRIP = re.compile(r"^SecretService \(password round trip ok in \d+ ms\)$")
+
+
+@pytest.mark.keyring
+def test_smoke_round_trips_a_password_when_a_keyring_is_required(  # type: ignore[no-untyped-def]
+    tmp_path: Path, secret_service
+) -> None:
+    # `secret_service` points DBUS_SESSION_BUS_ADDRESS at the private bus; the subprocess
+    # inherits it. Without PYTHON_KEYRING_BACKEND, keyring picks the backend as an installed
+    # app would.
+    env = smoke_env(tmp_path, PYTHON_KEYRING_BACKEND=None, **{REQUIRE_KEYRING: "1"})
+    result = run([sys.executable, "-m", "mailgui", "--smoke"], env, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    match = OK_LINE.match(result.stdout.strip())
+    assert match, result.stdout
+    assert ROUND_TRIP.match(match["keyring"]), match["keyring"]
+    # the throwaway password was really stored under its own service, and deleted again
+    assert secret_service.items({"service": "mailgui-smoke"}) == []
+    assert secret_service.items({"service": "mailgui"}) == []
+
+
+def test_smoke_fails_when_a_keyring_is_required_but_there_is_none(tmp_path: Path) -> None:
+    env = smoke_env(
+        tmp_path, PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring", **{REQUIRE_KEYRING: "1"}
+    )
+    result = run([sys.executable, "-m", "mailgui", "--smoke"], env, tmp_path)
+
+    assert result.returncode == 1, result.stdout
+    assert result.stdout == ""
+    assert f"smoke FAILED: keyring: {REQUIRE_KEYRING}=1 needs the " in result.stderr
+    assert "but the active one is fail (no OS keyring running)" in result.stderr
+    assert not list(tmp_path.glob("mailgui-smoke-*"))
+
+
+@pytest.mark.keyring
+def test_smoke_fails_fast_when_the_required_keyring_is_locked(  # type: ignore[no-untyped-def]
+    tmp_path: Path, locked_keyring
+) -> None:
+    # Nobody answers the unlock prompt on the private bus: a clear failure, not a hang.
+    env = smoke_env(tmp_path, PYTHON_KEYRING_BACKEND=None, **{REQUIRE_KEYRING: "1"})
+    result = run([sys.executable, "-m", "mailgui", "--smoke"], env, tmp_path)
+
+    assert result.returncode == 1, result.stdout
+    assert "smoke FAILED: keyring: password round trip: KeyringLocked" in result.stderr
+    assert locked_keyring.items({"service": "mailgui-smoke"}) == []
+
+
 def test_smoke_fails_with_the_reason_when_the_keyring_cannot_load(tmp_path: Path) -> None:
     env = smoke_env(tmp_path, PYTHON_KEYRING_BACKEND="no_such_module.Keyring")
     result = run([sys.executable, "-m", "mailgui", "--smoke"], env, tmp_path)

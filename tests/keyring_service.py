@@ -3,7 +3,8 @@
 The bus uses a minimal configuration with no service directories: nothing is ever
 D-Bus-activated on it. That keeps the developer's real keyring out of reach, and it makes a
 locked keyring fail fast: gnome-keyring cannot reach a prompter (gcr-prompter) on this bus, so
-every unlock prompt is dismissed at once instead of waiting for a human who is not there.
+every unlock prompt is dismissed at once instead of waiting for a human who is not there. (The
+daemons get no DISPLAY either.) Tests that need a user's answer register `RefusingPrompter`.
 
 Fixtures:
 - `secret_service_daemon` (session): starts dbus-daemon + gnome-keyring-daemon once.
@@ -11,10 +12,14 @@ Fixtures:
   selects keyring's SecretService backend for one test, restoring both afterwards, so tests that
   expect "no keyring" (the default in tests/conftest.py) never see it.
 - `locked_keyring` (function): the same, with the default collection locked; unlocked again after.
+- `new_secret_service` (function): a daemon of its own with no keyring yet, selected likewise.
+- `refusing_prompter` (function): `RefusingPrompter` on the shared bus: every prompt gnome-keyring
+  shows is answered "Cancel", as by a user who refuses.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -36,6 +41,12 @@ KEYRING_PASSWORD = "mailgui-test-keyring"  # unlocks the throwaway test keyring 
 START_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 TOOLS = ("dbus-daemon", "gnome-keyring-daemon")
+
+# Never inherited by the daemons: a display or a real bus would let a real prompter or the
+# developer's own keyring in; GNOME_KEYRING_TEST_PROMPTER would send prompts elsewhere.
+_DROPPED_ENV = frozenset(
+    {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "GNOME_KEYRING_TEST_PROMPTER"}
+)
 
 _BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -115,11 +126,7 @@ class SecretService:
         for path in dirs.values():
             path.mkdir(mode=0o700, parents=True, exist_ok=True)
             path.chmod(0o700)  # gnome-keyring refuses a runtime dir others can read
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key not in {"DISPLAY", "WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS"}
-        }
+        env = {key: value for key, value in os.environ.items() if key not in _DROPPED_ENV}
         env.update(
             HOME=str(dirs["home"]),
             XDG_DATA_HOME=str(dirs["data"]),
@@ -256,6 +263,10 @@ _DH_PRIME = int(
 )
 
 
+_DO_NOT_QUEUE = 4  # RequestName flag and reply, from the D-Bus specification
+_PRIMARY_OWNER = 1
+
+
 @dataclass
 class PromptSeen:
     """One prompt gnome-keyring asked the prompter to show."""
@@ -279,6 +290,7 @@ class RefusingPrompter:
         self._thread: threading.Thread | None = None
         self._conn: Any = None
         self._public = b""
+        self.failure: BaseException | None = None  # raised again on exit: a test must see it
 
     def __enter__(self) -> RefusingPrompter:
         from jeepney.bus_messages import message_bus
@@ -290,11 +302,9 @@ class RefusingPrompter:
         self._conn = open_dbus_connection(self.address)
         try:
             for name in PROMPTER_NAMES:
-                reply = self._conn.send_and_get_reply(
-                    message_bus.RequestName(name, 4),
-                    timeout=START_TIMEOUT,  # DO_NOT_QUEUE
-                )
-                if reply.body != (1,):  # 1: PRIMARY_OWNER
+                request = message_bus.RequestName(name, _DO_NOT_QUEUE)
+                reply = self._conn.send_and_get_reply(request, timeout=START_TIMEOUT)
+                if reply.body != (_PRIMARY_OWNER,):
                     raise RuntimeError(f"could not own {name} on the test bus: {reply.body}")
         except BaseException:
             self._conn.close()
@@ -308,11 +318,11 @@ class RefusingPrompter:
         if self._thread is not None:
             self._thread.join(STOP_TIMEOUT)
         self._conn.close()  # the bus drops the names with the connection
+        if self.failure is not None:
+            raise RuntimeError("the test prompter failed") from self.failure
 
     def _exchange(self) -> str:
         # gcr's secret-exchange key file; a refusal carries our public value and no secret.
-        import base64
-
         return f"[sx-aes-1]\npublic={base64.b64encode(self._public).decode()}\n"
 
     def _serve(self) -> None:
@@ -330,9 +340,12 @@ class RefusingPrompter:
                 continue
             if header.fields.get(HeaderFields.path) != PROMPTER_PATH:
                 continue
-            self._handle(
-                message, header.fields[HeaderFields.member], header.fields[HeaderFields.sender]
-            )
+            fields = header.fields
+            try:
+                self._handle(message, fields[HeaderFields.member], fields[HeaderFields.sender])
+            except Exception as exc:  # kept for __exit__; the test then fails at its timeout
+                self.failure = exc
+                return
 
     def _handle(self, message: Any, member: str, sender: str) -> None:
         from jeepney import DBusAddress, new_error, new_method_call, new_method_return
@@ -358,11 +371,11 @@ class RefusingPrompter:
             self._conn.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
 
 
-@pytest.fixture(scope="session")
-def secret_service_daemon() -> Iterator[SecretService]:
+@contextlib.contextmanager
+def _running(create_login: bool = True) -> Iterator[SecretService]:
     require_tools()
     root = Path(tempfile.mkdtemp(prefix="mailgui-keyring-"))
-    service = SecretService(root)
+    service = SecretService(root, create_login=create_login)
     try:
         service.start()
         yield service
@@ -371,24 +384,54 @@ def secret_service_daemon() -> Iterator[SecretService]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _selected(service: SecretService, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point this process's keyring at `service` until the block ends."""
+    import keyring
+    from keyring.backends import SecretService as secret_service_backend
+
+    previous = keyring.get_keyring()  # before the environment points at the test bus
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", service.address)
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
+    keyring.set_keyring(secret_service_backend.Keyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="session")
+def secret_service_daemon() -> Iterator[SecretService]:
+    with _running() as service:
+        yield service
+
+
 @pytest.fixture
 def secret_service(
     secret_service_daemon: SecretService, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SecretService]:
     """The private Secret Service, selected as this process's keyring for one test."""
-    import keyring
-    from keyring.backends import SecretService as secret_service_backend
-
-    previous = keyring.get_keyring()  # before the environment points at the test bus
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service_daemon.address)
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.SecretService.Keyring")
-    keyring.set_keyring(secret_service_backend.Keyring())
-    if secret_service_daemon.is_locked():  # a previous test may have failed half-way
-        secret_service_daemon.unlock()
-    try:
+    with _selected(secret_service_daemon, monkeypatch):
+        if secret_service_daemon.is_locked():  # a previous test may have failed half-way
+            secret_service_daemon.unlock()
         yield secret_service_daemon
-    finally:
-        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def new_secret_service(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretService]:
+    """A Secret Service of its own that has no keyring yet (a new system), selected for one test.
+
+    The first use has to create the default keyring, and gnome-keyring prompts for it.
+    """
+    with _running(create_login=False) as service, _selected(service, monkeypatch):
+        yield service
+
+
+@pytest.fixture
+def refusing_prompter(secret_service: SecretService) -> Iterator[RefusingPrompter]:
+    """The shared private Secret Service, whose prompts the user now answers with Cancel."""
+    with RefusingPrompter(secret_service.address) as prompter:
+        yield prompter
 
 
 @pytest.fixture

@@ -196,8 +196,10 @@ def translate_error(exc: BaseException, action: str, key: str) -> KeyringError |
         "locked" in ss and isinstance(exc, ss["locked"])
     ):
         return KeyringLocked(f"{where}: the keyring is locked and was not unlocked.")
-    if "dismissed" in ss and isinstance(exc, ss["dismissed"]):
-        return KeyringAccessDenied(f"{where}: the unlock prompt was dismissed.")
+    if "dismissed" in ss and _caused_by(exc, ss["dismissed"]):
+        # Also when `keyring` wrapped it (InitError "Failed to create the collection"): on a
+        # system with no keyring yet, the user declined the prompt to create one.
+        return KeyringAccessDenied(f"{where}: the keyring's prompt was dismissed.")
     if isinstance(exc, keyring.errors.NoKeyringError | keyring.errors.InitError) or (
         "unavailable" in ss and isinstance(exc, ss["unavailable"])
     ):
@@ -218,6 +220,18 @@ def translate_error(exc: BaseException, action: str, key: str) -> KeyringError |
     if isinstance(exc, OSError):  # the connection to the keyring service broke
         return KeyringUnavailable(f"{where}: the keyring service could not be reached.")
     return None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether `exc`, or an exception it was raised from, is a `kind`."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__
+    return False
 
 
 def _dbus_error_name(exc: BaseException) -> str | None:

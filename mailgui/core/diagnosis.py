@@ -23,7 +23,6 @@ from mailgui.core.diagnosis_network import (
     where,
 )
 from mailgui.core.diagnosis_replies import (
-    DEFAULT_ACTIONS,
     describe_refused,
     refused_list,
 )
@@ -190,7 +189,8 @@ def _checked(d: Diagnosis) -> Diagnosis:
     """Guarantee the promises: a valid category and non-empty title, explanation and fixes."""
     category = d.category if isinstance(d.category, Category) else Category.PROTOCOL
     fixes = tuple(f for f in d.fixes if isinstance(f, str) and f.strip())
-    actions = tuple(a for a in d.actions if isinstance(a, Action)) or DEFAULT_ACTIONS[category]
+    # An empty tuple is a decision (nothing the user can change here); only junk is dropped.
+    actions = tuple(a for a in d.actions if isinstance(a, Action))
     return _replace(
         d,
         category=category,

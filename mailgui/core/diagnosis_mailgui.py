@@ -9,6 +9,7 @@ from mailgui.core.diagnosis_types import Action, Category, Diagnosis, DiagnosisC
 from mailgui.core.errors import (
     CertificatePinMismatch,
     ConfigCorrupt,
+    ConfigTooNew,
     InputError,
     InsecureAuthRefused,
     KeyringAccessDenied,
@@ -54,7 +55,10 @@ def _insecure(error: InsecureAuthRefused, ctx: DiagnosisContext) -> Diagnosis:
     suggestion: dict[str, object]
     if offered is True and port:
         # The server said it can encrypt this very connection: only Security changes.
-        first = f"The server offers STARTTLS on this port: set Security to STARTTLS and keep Port {port}."
+        first = (
+            "The server offers STARTTLS on this port: set Security to STARTTLS and keep "
+            f"Port {port}."
+        )
         suggestion = {"security": Security.STARTTLS.value, "port": port}
     elif offered is False and port == 587:
         first = (
@@ -217,6 +221,25 @@ def _keyring(error: KeyringError, ctx: DiagnosisContext) -> Diagnosis:
     )
 
 
+def _config_too_new(error: ConfigTooNew, ctx: DiagnosisContext) -> Diagnosis:
+    path = error.path if isinstance(error.path, str) else ""
+    return make(
+        Category.INPUT,
+        "Your accounts were saved by a newer mailgui",
+        f"The account settings file {path} was written by a newer version of mailgui (format "
+        f"{error.version}; this version reads up to format {error.supported}). It was left as "
+        "it is and this version will not change it, so the newer version still finds your "
+        "accounts.",
+        (
+            "Go back to the newer version of mailgui.",
+            "Until then, accounts cannot be added or changed in this version.",
+        ),
+        None,
+        actions=(),  # nothing in this version can fix it
+        ctx=ctx,
+    )
+
+
 def _config(error: ConfigCorrupt, ctx: DiagnosisContext) -> Diagnosis:
     path = getattr(error, "path", None)
     backup = getattr(error, "backup", None)
@@ -252,6 +275,8 @@ def explain_mailgui_error(error: MailguiError, ctx: DiagnosisContext) -> Diagnos
         return _input(error, ctx)
     if isinstance(error, KeyringError):
         return _keyring(error, ctx)
+    if isinstance(error, ConfigTooNew):
+        return _config_too_new(error, ctx)
     if isinstance(error, ConfigCorrupt):
         return _config(error, ctx)
     return make(

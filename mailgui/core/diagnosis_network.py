@@ -142,7 +142,7 @@ def make(
         provider=provider.name if provider else None,
         stage=stage,
         retryable=retryable,
-        actions=actions or DEFAULT_ACTIONS[category],
+        actions=DEFAULT_ACTIONS[category] if actions is None else actions,
         field=field,
         suggestion=dict(suggestion) if suggestion else None,
     )

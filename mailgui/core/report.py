@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import json
 import platform
+import re
 import ssl
 import sys
 from collections.abc import Iterable
@@ -58,8 +59,16 @@ def build_report(
         "discovery": discovery.to_json() if discovery else None,
     }
     scrubber = Transcript(secrets=[s for s in secrets if s])
-    scrubbed: dict[str, Any] = _scrub(report, scrubber)
+    # A help desk needs to know that a custom CA is used, not where the user's files live:
+    # the CA file's full path becomes its name, wherever it shows up.
+    paths = {p: file_name(p) for p in _ca_files(account) if file_name(p) != p}
+    scrubbed: dict[str, Any] = _scrub(report, scrubber, paths)
     return scrubbed
+
+
+def file_name(path: str) -> str:
+    """The last part of a path, with either separator (a Windows path read anywhere)."""
+    return re.split(r"[\\/]", path.rstrip("\\/"))[-1] or path
 
 
 def render(report: dict[str, Any], fmt: str = "text") -> str:
@@ -90,13 +99,23 @@ def _account(account: Account | None) -> dict[str, Any] | None:
     return data
 
 
-def _scrub(value: Any, scrubber: Transcript) -> Any:
+def _ca_files(account: Account | None) -> list[str]:
+    if account is None:
+        return []
+    sides = (account.smtp, getattr(account, "imap", None))
+    return [s.ca_file for s in sides if s is not None and s.ca_file]
+
+
+def _scrub(value: Any, scrubber: Transcript, paths: dict[str, str]) -> Any:
     if isinstance(value, str):
-        return scrubber.redact(value)
+        text = scrubber.redact(value)
+        for path, name in paths.items():
+            text = text.replace(path, name)
+        return text
     if isinstance(value, dict):
-        return {k: _scrub(v, scrubber) for k, v in value.items()}
+        return {k: _scrub(v, scrubber, paths) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_scrub(v, scrubber) for v in value]
+        return [_scrub(v, scrubber, paths) for v in value]
     return value
 
 
@@ -167,8 +186,7 @@ class _Writer:
             self.line("| stage | result | time | detail |")
             self.line("|---|---|---:|---|")
             for s in stages:
-                detail = str(s.get("detail", "")).replace("|", "\\|")
-                self.line(f"| {s['name']} | {s['status']} | {s['duration_ms']} ms | {detail} |")
+                self.row(s["name"], s["status"], f"{s['duration_ms']} ms", s.get("detail", ""))
         else:
             for s in stages:
                 mark = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}.get(s["status"], "?")
@@ -229,10 +247,13 @@ class _Writer:
             self.line("| host | port | security | outcome | time | detail |")
             self.line("|---|---:|---|---|---:|---|")
             for a in attempts:
-                detail = str(a.get("detail", "")).replace("|", "\\|")
-                self.line(
-                    f"| {a['host']} | {a['port']} | {a['security']} | {a['reason']} "
-                    f"| {a['duration_ms']} ms | {detail} |"
+                self.row(
+                    a["host"],
+                    a["port"],
+                    a["security"],
+                    a["reason"],
+                    f"{a['duration_ms']} ms",
+                    a.get("detail", ""),
                 )
         else:
             for a in attempts:
@@ -254,6 +275,10 @@ class _Writer:
 
     def line(self, text: str) -> None:
         self.out.append(text)
+
+    def row(self, *cells: object) -> None:
+        """One Markdown table row; each cell escaped so server text cannot break the table."""
+        self.out.append("| " + " | ".join(md_cell(c) for c in cells) + " |")
 
     def blank(self) -> None:
         if self.out and self.out[-1] != "":
@@ -284,3 +309,10 @@ def _plain(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "-"
     return str(value)
+
+
+def md_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: "|" escaped, line breaks as <br>."""
+    text = "" if value is None else str(value)
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return re.sub(r"\r\n|\r|\n", "<br>", text)

@@ -171,6 +171,9 @@ class WireSMTP(smtplib.SMTP):
         # sent before the handshake is dropped, never read as if it came over TLS.
         self._rbuf = bytearray()
         self._rsock: object = None
+        # An absolute time.monotonic() limit for every reply (on top of `timeout` per reply),
+        # for callers with one budget for the whole conversation (discovery).
+        self.deadline: float | None = None
 
     def use_socket(self, sock: object, host: str) -> None:
         self.sock = sock  # type: ignore[assignment]
@@ -197,6 +200,8 @@ class WireSMTP(smtplib.SMTP):
         if self.sock is None:
             raise smtplib.SMTPServerDisconnected("please run connect() first")
         deadline = time.monotonic() + self.timeout
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
         lines: list[bytes] = []
         size = 0
         errcode = -1

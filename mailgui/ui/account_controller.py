@@ -39,6 +39,7 @@ class AccountController(QObject):
         self.pane.is_builtin = self._is_builtin
         self.last_wizard: Any = None
         self.last_new_account_dialog: Any = None
+        self._pending_trust: tuple[Account, Any] | None = None
 
     def connect(self) -> None:
         pane, welcome = self.pane, self.window.welcome
@@ -187,6 +188,79 @@ class AccountController(QObject):
                 None,
                 error,
             )
+
+    # trusting a certificate that failed verification
+    def trust_certificate(
+        self, account: Account, certificate: Any = None, diagnosis: Any = None
+    ) -> None:
+        """Open the wizard on its certificate page; trusting pins the certificate and saves."""
+        if not _module_available("mailgui.ui.wizard"):
+            self.test_connection(account)
+            return
+        if certificate is None:  # not kept with the failure: fetch it, on a worker
+            self._fetch_certificate(account, diagnosis)
+            return
+        from mailgui.ui.wizard import ConnectionWizard
+
+        wizard = ConnectionWizard(account, self.accounts.known_password(account), self.window)
+        wizard.start_on_certificate(certificate, diagnosis)
+        wizard.applyToAccount.connect(self.apply_pin)
+        self.last_wizard = wizard
+        wizard.open()
+
+    def _fetch_certificate(self, account: Account, diagnosis: Any) -> None:
+        from mailgui.core.accounts import Security
+        from mailgui.ui.jobs import Job
+
+        smtp = account.smtp
+        if smtp.security is Security.NONE:
+            self.test_connection(account)
+            return
+        timeout = min(float(self.window.prefs.send_timeout), 10.0)
+
+        def fetch(_context: Any) -> Any:  # pool thread: core only
+            from mailgui.core.smtp import fetch_certificate
+
+            return fetch_certificate(smtp.host, smtp.port, smtp.security, timeout)
+
+        self._pending_trust = (account, diagnosis)
+        job = Job(fetch, "fetch certificate")
+        job.signals.succeeded.connect(self._certificate_fetched)
+        job.signals.failed.connect(self._certificate_fetch_failed)
+        self._status(f"Fetching the certificate of {smtp.host}:{smtp.port}…")
+        self.window.jobs.submit(job)
+
+    @Slot(object)
+    def _certificate_fetched(self, certificate: Any) -> None:
+        pending, self._pending_trust = self._pending_trust, None
+        if pending is not None:
+            self.trust_certificate(pending[0], certificate, pending[1])
+
+    @Slot(object)
+    def _certificate_fetch_failed(self, error: BaseException) -> None:
+        from mailgui.core.diagnosis import explain
+        from mailgui.ui import dialogs
+
+        self._pending_trust = None
+        dialogs.show_error(self.window, explain(error))
+
+    @Slot(object)
+    def apply_pin(self, account: Account) -> None:
+        """Keep only the new pin from the wizard, on the latest saved version of the account."""
+        pin = account.smtp.pinned_sha256
+        if self.accounts.is_sandbox(account):
+            # Its "untrusted certificate" is a one-shot simulation: a pin would outlive it.
+            self._status("The Sandbox's certificate problem was simulated: nothing is pinned.")
+            return
+        latest = self.accounts.get(account.id) or account
+        pinned = latest.replace(smtp=latest.smtp.replace(pinned_sha256=pin))
+        self.accounts.save(pinned)
+        editing = self.editor.editing
+        if editing is not None and editing.id == pinned.id:
+            self.editor.load(pinned)  # a later Save from the editor keeps the pin
+        self._status(
+            f"Certificate trusted for {pinned.smtp.host}:{pinned.smtp.port} and saved. Send again."
+        )
 
     @Slot(object)
     def apply_wizard(self, account: Account) -> None:

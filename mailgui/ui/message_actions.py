@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import replace
 from email.utils import parseaddr
@@ -28,10 +29,8 @@ def address_key(text: str) -> str:
     local, at, domain = address.rpartition("@")
     if not at:
         return address
-    try:
+    with contextlib.suppress(UnicodeError):  # a name IDNA cannot encode: compare it as typed
         domain = domain.encode("idna").decode("ascii")
-    except UnicodeError:  # not a name IDNA can encode: compare it as typed
-        pass
     return f"{local}@{domain.lower()}"
 
 
@@ -75,25 +74,26 @@ class MessageActions(QObject):
             self._status("Fix the address marked in red, then send again.")
             return
         draft = self.compose.draft(account.email)
-        self.send_controller.send(SendRequest(draft, account, self.compose.outbox_id, from_compose=True))
+        self.send_controller.send(
+            SendRequest(draft, account, self.compose.outbox_id, from_compose=True)
+        )
 
     @Slot(object)
     def compose_sent(self, request: SendRequest) -> None:
         """The compose pane's message was sent. The pane stayed editable while it was sending:
         clear it only if it still holds exactly what was sent, so nothing typed since is lost."""
         compose = self.compose
-        unchanged = compose.account_id() == request.account.id and compose.draft(
-            request.draft.from_addr
-        ) == request.draft
+        unchanged = (
+            compose.account_id() == request.account.id
+            and compose.draft(request.draft.from_addr) == request.draft
+        )
         if unchanged:
             compose.clear()
         else:
             if compose.outbox_id and compose.outbox_id == request.outbox_id:
                 compose.outbox_id = None  # that Outbox copy was sent and removed
                 self.window.draft_link.save()
-            self._status(
-                "Message sent. What you changed while it was sending is kept as a draft."
-            )
+            self._status("Message sent. What you changed while it was sending is kept as a draft.")
         if self.window.autosaver is not None:
             self.window.autosaver.flush()
 

@@ -10,11 +10,15 @@ verdicts cross to the GUI thread as queued signals and land in @Slot methods her
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot, qVersion
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog, QWidget, QWizard
+
+if TYPE_CHECKING:
+    from mailgui.core.diagnosis import Diagnosis
+    from mailgui.core.smtp import TlsInfo
 
 from mailgui.core.accounts import Account, AuthMethod, ServerSettings
 from mailgui.core.discovery import DEFAULT_PORTS, Attempt, DiscoveryResult, PortChoice, discover
@@ -28,6 +32,7 @@ from mailgui.core.probe import (
     trust_certificate,
 )
 from mailgui.core.report import build_report, format_for_path, render
+from mailgui.core.transcript import Transcript
 from mailgui.ui.jobs import Job, JobContext, JobRunner
 from mailgui.ui.wizard_pages import CertificatePage, LadderPage, ResultPage, SettingsPage
 
@@ -73,6 +78,8 @@ class ConnectionWizard(QWizard):
         self.send_test = False
         self.check_imap = account is not None and account.imap is not None
         self.imap_password: str | None = None  # None: the same password as for SMTP
+        # Opened from "Trust certificate…": trusting pins and closes, nothing is tested again.
+        self.pin_only = False
 
         self.probe_result: ProbeResult | None = None
         self.imap_result: ImapResult | None = None
@@ -309,12 +316,38 @@ class ConnectionWizard(QWizard):
         if self.untrusted_certificate() and self.currentId() == self.RESULT:
             self.next()
 
+    def start_on_certificate(self, certificate: TlsInfo, diagnosis: Diagnosis | None) -> None:
+        """Open straight on the certificate page with what a failed send saw (before open()).
+
+        The failed session already holds the certificate, so no new connection is needed; a
+        re-test could even pass (a one-shot sandbox failure) and leave nothing to pin.
+        """
+        self.probe_result = ProbeResult(
+            ok=False,
+            settings=self.settings,
+            email=self.email or None,
+            stages=[],
+            transcript=Transcript(),
+            certificate=certificate,
+            diagnosis=diagnosis,
+            failed_stage="tls",
+        )
+        self.pin_only = True
+        self.certificate_page.trust.setText("Trust this certificate")
+        self.setStartId(self.CERTIFICATE)
+
     @Slot()
     def trust_certificate(self) -> None:
         result = self.probe_result
         if result is None or result.certificate is None:
             return
-        self.rerun(trust_certificate(result.settings, result.certificate))
+        pinned = trust_certificate(result.settings, result.certificate)
+        if self.pin_only:
+            self.settings = pinned
+            self.applyToAccount.emit(self.updated_account(pinned))
+            self.accept()
+            return
+        self.rerun(pinned)
 
     @Slot()
     def use_suggested_host(self) -> None:

@@ -9,22 +9,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -32,79 +28,24 @@ from PySide6.QtWidgets import (
 )
 
 from mailgui.core.accounts import DEFAULT_SMTP_PORTS, Security, ServerSettings
-from mailgui.core.diagnosis import Diagnosis
-from mailgui.core.discovery import Attempt, DiscoveryResult, Outcome
 from mailgui.core.imap import ImapResult
 from mailgui.core.probe import ProbeResult, StageEvent, planned_stages
-from mailgui.core.smtp_tls import TlsInfo
 from mailgui.core.stages import StageResult, StageStatus
+from mailgui.ui.wizard_certificate import CertificatePage
+from mailgui.ui.wizard_result import ResultPage
+from mailgui.ui.wizard_widgets import (
+    IMAP_SECTION,
+    SMTP_SECTION,
+    STAGE_LABELS,
+    STATUS_COLORS,
+    make_button,
+    status_icon,
+    status_of,
+    wrapping_label,
+)
 
 if TYPE_CHECKING:
     from mailgui.ui.wizard import ConnectionWizard
-
-STAGE_LABELS = {
-    "dns": "Look up the server",
-    "connect": "Connect",
-    "tls": "Encrypt (TLS)",
-    "ehlo": "Greet (EHLO)",
-    "starttls": "Encrypt (STARTTLS)",
-    "auth": "Sign in",
-    "envelope": "Try sender and recipient",
-    "data": "Send a test message",
-    "quit": "Say goodbye",
-    "capability": "Ask what it supports",
-    "login": "Sign in",
-    "list": "List the folders",
-    "inbox": "Count the inbox",
-}
-SMTP_SECTION = "Outgoing mail (SMTP)"
-IMAP_SECTION = "Incoming mail (IMAP)"
-_COLORS = {
-    "passed": "#2e7d32",
-    "failed": "#c62828",
-    "skipped": "#9e9e9e",
-    "running": "#1565c0",
-    "waiting": "#cfd8dc",
-}
-_GLYPHS = {"passed": "✓", "failed": "✗", "skipped": "–", "running": "…", "waiting": ""}
-
-
-def status_icon(status: str) -> QIcon:
-    """A small round badge per status, drawn here so it looks the same under every style."""
-    pixmap = QPixmap(18, 18)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setBrush(QColor(_COLORS.get(status, "#9e9e9e")))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.drawEllipse(1, 1, 16, 16)
-    painter.setPen(QColor("white"))
-    font = QFont()
-    font.setBold(True)
-    font.setPixelSize(12)
-    painter.setFont(font)
-    painter.drawText(pixmap.rect(), Qt.AlignmentFlag.AlignCenter, _GLYPHS.get(status, ""))
-    painter.end()
-    return QIcon(pixmap)
-
-
-def _wrapping_label(name: str, text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setObjectName(name)
-    label.setAccessibleName(name)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _button(name: str, text: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setObjectName(name)
-    button.setAccessibleName(text.rstrip("…"))
-    return button
-
-
-# -------------------------------------------------------------------------------------------
 
 
 class SettingsPage(QWizardPage):
@@ -234,14 +175,14 @@ class LadderPage(QWizardPage):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
-        self.status = _wrapping_label("ladderStatus")
+        self.status = wrapping_label("ladderStatus")
         self.transcript = QPlainTextEdit()
         self.transcript.setObjectName("wizardTranscript")
         self.transcript.setAccessibleName("wizardTranscript")
         self.transcript.setReadOnly(True)
         self.transcript.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.transcript.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.stop = _button("wizardStopButton", "Stop")
+        self.stop = make_button("wizardStopButton", "Stop")
         self.stop.clicked.connect(self.wiz.cancel_jobs)
         row = QHBoxLayout()
         row.addWidget(self.status, 1)
@@ -348,7 +289,7 @@ class LadderPage(QWizardPage):
                 item.setText(2, "not run")
         if result is None:
             self.status.setText(f"The test could not run: {error}")
-            self.status.setStyleSheet(f"color: {_COLORS['failed']}")
+            self.status.setStyleSheet(f"color: {STATUS_COLORS['failed']}")
         elif result.ok and imap is not None and not imap.ok:
             title = imap.diagnosis.title if imap.diagnosis else "failed"
             label = STAGE_LABELS.get(imap.failed_stage or "", imap.failed_stage or "")
@@ -356,361 +297,26 @@ class LadderPage(QWizardPage):
                 f"Sending works. Incoming mail stopped at “{label}”: {title}. "
                 "Press Next for what to do."
             )
-            self.status.setStyleSheet(f"color: {_COLORS['failed']}; font-weight: bold")
+            self.status.setStyleSheet(f"color: {STATUS_COLORS['failed']}; font-weight: bold")
         elif result.ok:
             total = sum(s.duration_ms for s in [*result.stages, *(imap.stages if imap else [])])
             self.status.setText(f"Every step passed ({total:.0f} ms). Press Next for details.")
-            self.status.setStyleSheet(f"color: {_COLORS['passed']}; font-weight: bold")
+            self.status.setStyleSheet(f"color: {STATUS_COLORS['passed']}; font-weight: bold")
         else:
             title = result.diagnosis.title if result.diagnosis else "failed"
             label = STAGE_LABELS.get(result.failed_stage or "", result.failed_stage or "")
             self.status.setText(f"Stopped at “{label}”: {title}. Press Next for what to do.")
-            self.status.setStyleSheet(f"color: {_COLORS['failed']}; font-weight: bold")
+            self.status.setStyleSheet(f"color: {STATUS_COLORS['failed']}; font-weight: bold")
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
         return not self.running and self.wiz.probe_result is not None
 
 
-# -------------------------------------------------------------------------------------------
-
-
-class ResultPage(QWizardPage):
-    """The diagnosis and its fixes, the certificate offer, the search for working settings."""
-
-    def __init__(self, wizard: ConnectionWizard) -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle("Result")
-        self.setSubTitle("What happened, and what to do about it.")
-        self.title = _wrapping_label("resultTitle")
-        font = self.title.font()
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        font.setBold(True)
-        self.title.setFont(font)
-        self.explanation = _wrapping_label("resultExplanation")
-        self.fixes = _wrapping_label("resultFixes")
-        self.fixes.setTextFormat(Qt.TextFormat.RichText)
-        self.reply = _wrapping_label("resultServerReply")
-        self.reply.setStyleSheet("color: #555")
-
-        self.cert_box = QGroupBox("Certificate")
-        self.cert_text = _wrapping_label("resultCertificate")
-        self.trust = _button("trustCertificateButton", "Trust this certificate…")
-        self.trust.clicked.connect(self.wiz.show_certificate)
-        self.use_host = _button("useCertificateHostButton", "Use this name")
-        self.use_host.clicked.connect(self.wiz.use_suggested_host)
-        cert_row = QHBoxLayout()
-        cert_row.addWidget(self.cert_text, 1)
-        cert_row.addWidget(self.use_host)
-        cert_row.addWidget(self.trust)
-        self.cert_box.setLayout(cert_row)
-
-        self.imap_box = QGroupBox(IMAP_SECTION)
-        self.imap_box.setObjectName("imapResultBox")
-        self.imap_title = _wrapping_label("imapResultTitle")
-        bold = self.imap_title.font()
-        bold.setBold(True)
-        self.imap_title.setFont(bold)
-        self.imap_explanation = _wrapping_label("imapResultExplanation")
-        self.imap_fixes = _wrapping_label("imapResultFixes")
-        self.imap_fixes.setTextFormat(Qt.TextFormat.RichText)
-        self.imap_reply = _wrapping_label("imapResultServerReply")
-        self.imap_reply.setStyleSheet("color: #555")
-        imap_layout = QVBoxLayout()
-        for label in (self.imap_title, self.imap_explanation, self.imap_fixes, self.imap_reply):
-            imap_layout.addWidget(label)
-        self.imap_box.setLayout(imap_layout)
-        self.imap_box.hide()
-
-        self.search_box = QGroupBox("Working settings")
-        self.find = _button("findSettingsButton", "Find working settings")
-        self.find.clicked.connect(self.wiz.start_discovery)
-        self.search_status = _wrapping_label("discoveryStatus")
-        self.table = QTableWidget(0, 5)
-        self.table.setObjectName("discoveryTable")
-        self.table.setAccessibleName("discoveryTable")
-        self.table.setHorizontalHeaderLabels(["Server", "Port", "Security", "Result", "Detail"])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        for column in range(4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.recommended = _wrapping_label("discoveryRecommendation")
-        self.apply_recommended = _button("applyRecommendedButton", "Apply to account")
-        self.apply_recommended.clicked.connect(self.wiz.apply_recommended)
-        self.test_recommended = _button("testRecommendedButton", "Test these settings")
-        self.test_recommended.clicked.connect(self.wiz.test_recommended)
-        top = QHBoxLayout()
-        top.addWidget(self.search_status, 1)
-        top.addWidget(self.find)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.recommended, 1)
-        bottom.addWidget(self.test_recommended)
-        bottom.addWidget(self.apply_recommended)
-        search_layout = QVBoxLayout()
-        search_layout.addLayout(top)
-        search_layout.addWidget(self.table)
-        search_layout.addLayout(bottom)
-        self.search_box.setLayout(search_layout)
-
-        self.apply = _button("applyButton", "Apply to account")
-        self.apply.clicked.connect(self.wiz.apply_current)
-        self.copy = _button("copyReportButton", "Copy report")
-        self.copy.clicked.connect(self.wiz.copy_report)
-        self.save = _button("saveReportButton", "Save report…")
-        self.save.clicked.connect(self.wiz.ask_report_path)
-        actions = QHBoxLayout()
-        actions.addWidget(self.apply)
-        actions.addStretch(1)
-        actions.addWidget(self.copy)
-        actions.addWidget(self.save)
-
-        layout = self._layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.explanation)
-        layout.addWidget(self.fixes)
-        layout.addWidget(self.reply)
-        layout.addWidget(self.cert_box)
-        layout.addWidget(self.imap_box)
-        layout.addWidget(self.search_box, 1)
-        layout.addStretch(0)  # takes the spare height while the search box is small
-        layout.addLayout(actions)
-
-    def initializePage(self) -> None:
-        self.refresh()
-        if self.wiz.should_discover():
-            self.wiz.start_discovery()
-
-    def nextId(self) -> int:
-        from mailgui.ui.wizard import ConnectionWizard
-
-        return ConnectionWizard.CERTIFICATE if self.wiz.untrusted_certificate() else -1
-
-    def refresh(self) -> None:
-        result = self.wiz.probe_result
-        if result is None:
-            return
-        diagnosis = result.diagnosis
-        if result.ok:
-            where = (
-                f"{result.settings.host}:{result.settings.port} {result.settings.security.label}"
-            )
-            self.title.setText("Everything works")
-            self.title.setStyleSheet(f"color: {_COLORS['passed']}")
-            caps = result.capabilities.summary() if result.capabilities else ""
-            self.explanation.setText(f"{where} accepted every step. Server offers: {caps}.")
-            self.fixes.setText("")
-            self.reply.setText("")
-            imap = self.wiz.imap_result
-            if imap is not None and not imap.ok:
-                self.title.setText("Sending works; incoming mail does not")
-                self.title.setStyleSheet(f"color: {_COLORS['failed']}")
-        elif diagnosis is not None:
-            self.title.setStyleSheet(f"color: {_COLORS['failed']}")
-            _show_diagnosis(diagnosis, self.title, self.explanation, self.fixes, self.reply)
-        self.reply.setVisible(bool(self.reply.text()))
-        self.fixes.setVisible(bool(self.fixes.text()))
-        self.refresh_imap()
-        cert = result.certificate if result.certificate_untrusted else None
-        self.cert_box.setVisible(cert is not None)
-        if cert is not None:
-            names = ", ".join(cert.names) or "no names"
-            self.cert_text.setText(
-                f"The server showed a certificate for {names}, issued by "
-                f"{cert.issuer or 'an unknown issuer'}, which could not be verified."
-            )
-            suggested = result.suggested_host
-            self.use_host.setVisible(bool(suggested))
-            self.use_host.setText(f"Use {suggested}" if suggested else "Use this name")
-        self.apply.setVisible(self.wiz.can_apply_current())
-        self.refresh_discovery()
-
-    def refresh_imap(self) -> None:
-        """The IMAP ladder's outcome, explained the same way as the SMTP one."""
-        imap: ImapResult | None = self.wiz.imap_result
-        self.imap_box.setVisible(imap is not None)
-        if imap is None:
-            return
-        labels = (self.imap_title, self.imap_explanation, self.imap_fixes, self.imap_reply)
-        if imap.ok:
-            count = imap.inbox_messages
-            self.imap_title.setText("Incoming mail works")
-            self.imap_title.setStyleSheet(f"color: {_COLORS['passed']}")
-            self.imap_explanation.setText(
-                f"Signed in and found {len(imap.mailboxes)} folders"
-                + (f", {count} messages in the inbox." if count is not None else ".")
-            )
-            self.imap_fixes.setText("")
-            self.imap_reply.setText("")
-        elif imap.diagnosis is not None:
-            self.imap_title.setStyleSheet(f"color: {_COLORS['failed']}")
-            _show_diagnosis(imap.diagnosis, *labels)
-        for label in labels[2:]:
-            label.setVisible(bool(label.text()))
-
-    def refresh_discovery(self) -> None:
-        running = self.wiz.discovery_running
-        found: DiscoveryResult | None = self.wiz.discovery
-        self.find.setEnabled(not running)
-        shown = running or found is not None
-        self.table.setVisible(shown)
-        # The search box takes the spare height only when it has a table to show.
-        self._layout.setStretchFactor(self.search_box, 1 if shown else 0)
-        self._layout.setStretch(self._layout.indexOf(self.search_box) + 1, 0 if shown else 1)
-        if running:
-            self.search_status.setText("Trying the usual ports in parallel…")
-        elif found is None:
-            self.search_status.setText(
-                "Try every usual port and security mode at once and pick what works."
-            )
-            self.table.setRowCount(0)
-            self.table.setVisible(False)
-        else:
-            self.search_status.setText(
-                f"Tried {len(found.attempts)} combinations in {found.elapsed_ms / 1000:.1f} s."
-            )
-            self.table.setRowCount(0)
-            for attempt in found.attempts:
-                self.add_attempt(attempt)
-        best = found.best if found and not running else None
-        if best is not None:
-            c = best.candidate
-            note = (
-                " The server refused the password there, though."
-                if best.outcome is Outcome.AUTH_FAILED
-                else ""
-            )
-            self.recommended.setText(
-                f"<b>Recommended:</b> {c.host}, port {c.port}, {c.security.label}.{note}"
-            )
-        elif found is not None and not running:
-            self.recommended.setText("Nothing worked; each row says why.")
-        else:
-            self.recommended.setText("")
-        self.apply_recommended.setVisible(best is not None)
-        self.test_recommended.setVisible(best is not None)
-
-    def add_attempt(self, attempt: Attempt) -> None:
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        c = attempt.candidate
-        works = attempt.outcome is Outcome.WORKS
-        detail = "" if attempt.detail in attempt.outcome.label else attempt.detail
-        cells = [c.host, str(c.port), c.security.label, attempt.outcome.label, detail]
-        for column, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            if column == 3:
-                item.setIcon(status_icon("passed" if works else "failed"))
-            self.table.setItem(row, column, item)
-
-
-def _html(text: str) -> str:
-    import html
-
-    return html.escape(text)
-
-
-def _show_diagnosis(
-    diagnosis: Diagnosis, title: QLabel, explanation: QLabel, fixes: QLabel, reply: QLabel
-) -> None:
-    title.setText(diagnosis.title)
-    explanation.setText(diagnosis.explanation)
-    items = "".join(f"<li>{_html(fix)}</li>" for fix in diagnosis.fixes)
-    fixes.setText(f"<b>What to try:</b><ol>{items}</ol>" if items else "")
-    server = diagnosis.server_reply or ""
-    reply.setText(f"The server said: {server}" if server else "")
-
-
-# -------------------------------------------------------------------------------------------
-
-
-class CertificatePage(QWizardPage):
-    """The whole certificate, and the choice to trust exactly it for this host and port."""
-
-    def __init__(self, wizard: ConnectionWizard) -> None:
-        super().__init__()
-        self.wiz = wizard
-        self.setTitle("Check the server's certificate")
-        self.setSubTitle(
-            "Your system does not trust this certificate. Trust it only if you know this server "
-            "(your own, a company server, a local bridge) and the fingerprint below matches the "
-            "one your provider or administrator gives you."
-        )
-        self.fields: dict[str, QLabel] = {}
-        form = QFormLayout()
-        for key, label in (
-            ("where", "Server"),
-            ("problem", "Problem"),
-            ("subject", "Subject"),
-            ("names", "Valid for"),
-            ("issuer", "Issued by"),
-            ("not_before", "Valid from"),
-            ("not_after", "Valid until"),
-            ("sha256", "SHA-256 fingerprint"),
-        ):
-            value = _wrapping_label(f"cert_{key}")
-            self.fields[key] = value
-            form.addRow(f"{label}:", value)
-        self.fields["sha256"].setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.confirm = QCheckBox()
-        self.confirm.setObjectName("trustConfirm")
-        self.confirm.setAccessibleName("trustConfirm")
-        self.trust = _button("trustAndTestButton", "Trust and test again")
-        self.trust.setEnabled(False)
-        self.confirm.toggled.connect(self.trust.setEnabled)
-        self.trust.clicked.connect(self.wiz.trust_certificate)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addSpacing(8)
-        layout.addWidget(self.confirm)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.trust)
-        layout.addLayout(row)
-        layout.addStretch(1)
-
-    def initializePage(self) -> None:
-        result = self.wiz.probe_result
-        cert: TlsInfo | None = result.certificate if result else None
-        if result is None or cert is None:
-            return
-        s = result.settings
-        problem = result.diagnosis.title if result.diagnosis else "not verified"
-        values = {
-            "where": f"{s.host}, port {s.port} ({s.security.label})",
-            "problem": problem,
-            "subject": cert.subject or "-",
-            "names": ", ".join(cert.names) or "-",
-            "issuer": cert.issuer or "-",
-            "not_before": cert.not_before or "-",
-            "not_after": cert.not_after or "-",
-            "sha256": _grouped(cert.sha256_colons),
-        }
-        for key, value in values.items():
-            self.fields[key].setText(value)
-        self.confirm.setChecked(False)
-        self.confirm.setText(
-            f"I checked the fingerprint: trust exactly this certificate for {s.host} port {s.port}"
-        )
-
-
-def _grouped(colons: str) -> str:
-    """Fingerprint in two lines of 16 bytes, easier to compare by eye."""
-    parts = colons.split(":")
-    return "\n".join(":".join(parts[i : i + 16]) for i in range(0, len(parts), 16))
-
-
-def status_of(item: QTreeWidgetItem) -> str | None:
-    """The status a ladder row shows (for tests and accessibility)."""
-    value = item.data(1, Qt.ItemDataRole.UserRole)
-    return str(value) if value else None
-
-
 __all__ = [
+    "IMAP_SECTION",
+    "SMTP_SECTION",
+    "STAGE_LABELS",
     "CertificatePage",
     "LadderPage",
     "ResultPage",

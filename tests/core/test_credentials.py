@@ -154,6 +154,22 @@ def test_errors_map_to_typed_errors(error: Exception, expected: type[KeyringErro
     assert "acct:smtp" in str(info.value)
 
 
+def test_declined_keyring_creation_wrapped_by_keyring_is_access_denied() -> None:
+    # keyring wraps secretstorage's PromptDismissedException from creating the default
+    # collection in an InitError; that is a refusal, not a missing keyring.
+    try:
+        try:
+            raise ss.PromptDismissedException("Prompt dismissed.")
+        except ss.PromptDismissedException as dismissed:
+            raise keyring.errors.InitError("Failed to create the collection") from dismissed
+    except keyring.errors.InitError as wrapped:
+        error = wrapped
+    store = KeyringStore(backend=RaisingBackend(error))
+    with pytest.raises(KeyringAccessDenied, match="prompt was dismissed") as info:
+        store.get_password("acct:smtp")
+    assert info.value.__cause__ is error
+
+
 def test_dbus_error_names_map_to_typed_errors() -> None:
     class DBusErrorResponse(Exception):  # the shape of jeepney.wrappers.DBusErrorResponse
         def __init__(self, name: str) -> None:

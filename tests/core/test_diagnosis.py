@@ -980,3 +980,13 @@ def test_stage_is_read_from_the_traceback_when_not_given() -> None:
     d = explain(info.value)
     assert d.category == Category.DISCONNECTED
     assert d.stage == "ehlo"
+
+
+def test_accounts_from_a_newer_version_are_not_called_damaged() -> None:
+    from mailgui.core.errors import ConfigTooNew
+
+    d = explain(ConfigTooNew("/home/u/.config/mailgui/accounts.json", 9, 1))
+    assert d.category is Category.INPUT
+    assert "newer" in d.title
+    assert "damaged" not in d.explanation
+    assert d.actions == ()

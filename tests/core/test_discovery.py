@@ -23,7 +23,7 @@ from mailgui.core.discovery import (
     probe_candidate,
     rank,
 )
-from tests.smtp_servers import PASSWORD, USER, SilentServer, SmtpServer
+from tests.smtp_servers import PASSWORD, USER, SilentServer, SmtpServer, TricklingServer
 
 TRY = 1.0  # per-try timeout in these tests
 
@@ -123,6 +123,19 @@ def test_no_auth_offered(smtp_server_factory) -> None:
     settings = server.settings(username=USER, auth=AuthMethod.PASSWORD)
     attempt = probe_candidate(candidate, settings, timeout=TRY)
     assert attempt.outcome is Outcome.NO_AUTH
+
+
+@pytest.mark.parametrize("at", ["banner", "ehlo"])
+def test_a_reply_that_never_ends_loses_within_the_try_timeout(at: str) -> None:
+    # Lines every 0.3 s: each read succeeds, only the per-reply deadline ends the try.
+    with TricklingServer(at=at, interval=0.3) as server:
+        candidate = Candidate("localhost", server.port, Security.STARTTLS, 0)
+        started = time.monotonic()
+        attempt = probe_candidate(candidate, server.settings(), timeout=TRY)
+        elapsed = time.monotonic() - started
+    assert elapsed < TRY + 1.0
+    assert attempt.outcome is Outcome.PROTOCOL
+    assert "Reply never ended" in attempt.detail
 
 
 def test_untrusted_certificate_loses(smtp_server_factory) -> None:

@@ -16,8 +16,18 @@ from mailgui.core.credentials import (
     SessionFallbackStore,
     smtp_key,
 )
-from mailgui.core.errors import KeyringError, KeyringLocked, KeyringUnavailable
-from tests.keyring_service import SecretService, require_tools
+from mailgui.core.errors import (
+    KeyringAccessDenied,
+    KeyringError,
+    KeyringLocked,
+    KeyringUnavailable,
+)
+from tests.keyring_service import (
+    PROMPTER_NAMES,
+    RefusingPrompter,
+    SecretService,
+    require_tools,
+)
 
 PASSWORD = "pä$$ wörd-🙂-1"
 
@@ -101,6 +111,87 @@ def test_unlock_restores_access(locked_keyring: SecretService) -> None:
     store.set_password("acct:imap", PASSWORD)
     assert store.get_password("acct:imap") == PASSWORD
     store.delete_password("acct:imap")
+
+
+def _default_alias(service: SecretService) -> str:
+    from secretstorage.defines import SS_PATH
+    from secretstorage.util import DBusAddressWrapper
+
+    with service.connection() as conn:
+        wrapper = DBusAddressWrapper(SS_PATH, "org.freedesktop.Secret.Service", conn)
+        (path,) = wrapper.call("ReadAlias", "s", "default")
+        return str(path)
+
+
+def _collections(service: SecretService) -> list[str]:
+    import secretstorage
+
+    with service.connection() as conn:
+        return sorted(c.collection_path for c in secretstorage.get_all_collections(conn))
+
+
+@pytest.mark.keyring
+@pytest.mark.timeout(30)
+def test_declining_to_create_a_keyring_is_access_denied(
+    new_secret_service: SecretService,
+) -> None:
+    # A new system: no keyring yet. gnome-keyring asks the user for the new keyring's password;
+    # the user clicks Cancel. That is a refusal, and mailgui must say so (not "no keyring").
+    assert _default_alias(new_secret_service) == "/"
+    store = KeyringStore()
+    started = time.monotonic()
+    with RefusingPrompter(new_secret_service.address) as prompter:
+        with pytest.raises(KeyringAccessDenied) as write:
+            store.set_password("acct:smtp", PASSWORD)
+        with pytest.raises(KeyringAccessDenied) as read:
+            store.get_password("acct:smtp")
+    assert time.monotonic() - started < 5
+    # gnome-keyring really asked, once per attempt, for a new keyring's password.
+    assert [p.kind for p in prompter.prompts] == ["password", "password"]
+    assert all(p.properties.get("password-new") is True for p in prompter.prompts)
+    for error in (write.value, read.value):
+        assert "acct:smtp" in str(error)
+        assert "dismissed" in str(error)
+        assert PASSWORD not in str(error)
+        assert PASSWORD not in repr(error)
+    assert _default_alias(new_secret_service) == "/"  # nothing was created
+    assert _collections(new_secret_service) == ["/org/freedesktop/secrets/collection/session"]
+
+    # With no prompter at all, gnome-keyring dismisses the prompt itself: the same refusal.
+    with pytest.raises(KeyringAccessDenied):
+        store.set_password("acct:smtp", PASSWORD)
+
+
+@pytest.mark.keyring
+@pytest.mark.timeout(30)
+def test_refused_unlock_prompt_leaves_the_keyring_locked(
+    locked_keyring: SecretService, refusing_prompter: RefusingPrompter
+) -> None:
+    store = KeyringStore()
+    started = time.monotonic()
+    with pytest.raises(KeyringLocked) as info:
+        store.get_password("acct:smtp")
+    assert time.monotonic() - started < 5
+    # The user was asked for the keyring's existing password and said no.
+    assert [p.kind for p in refusing_prompter.prompts] == ["password"]
+    assert not refusing_prompter.prompts[0].properties.get("password-new")
+    assert PASSWORD not in str(info.value)
+    assert locked_keyring.is_locked()
+
+
+@pytest.mark.keyring
+@pytest.mark.timeout(30)
+def test_no_real_prompter_can_appear_on_the_private_bus(secret_service: SecretService) -> None:
+    # gcr-prompter would open a window (under Xvfb) and wait for a click that never comes.
+    from jeepney.bus_messages import message_bus
+
+    with secret_service.connection() as conn:
+        (activatable,) = conn.send_and_get_reply(message_bus.ListActivatableNames()).body
+        assert not set(PROMPTER_NAMES) & set(activatable)
+        for name in PROMPTER_NAMES:
+            assert conn.send_and_get_reply(message_bus.NameHasOwner(name)).body == (False,)
+    for variable in ("DISPLAY", "WAYLAND_DISPLAY", "GNOME_KEYRING_TEST_PROMPTER"):
+        assert variable not in secret_service.env
 
 
 def test_fail_backend_is_keyring_unavailable() -> None:

@@ -92,3 +92,74 @@ def test_format_for_path_and_unknown_format() -> None:
     assert format_for_path("r.txt") == "text"
     with pytest.raises(ValueError, match="unknown report format"):
         render({}, "pdf")
+
+
+def _table_rows(markdown: str, header: str) -> list[str]:
+    lines = markdown.splitlines()
+    start = lines.index(header)
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
+def _unescaped_pipes(row: str) -> int:
+    # A pipe separates cells unless a backslash escapes it (and "\\" is an escaped backslash).
+    count, i = 0, 0
+    while i < len(row):
+        if row[i] == "\\":
+            i += 2
+            continue
+        count += row[i] == "|"
+        i += 1
+    return count
+
+
+def test_server_text_with_pipes_keeps_the_markdown_table_intact(smtp_server_factory) -> None:
+    reply = "535 5.7.8 Bad credentials | see https://help.example/a|b \\| c"
+    server = smtp_server_factory("starttls", fail={"AUTH": reply})
+    result = run_ladder(server.settings(), PASSWORD, email=USER, timeout=3, mx_timeout=0)
+    assert result.failed_stage == "auth"
+    markdown = render(build_report(smtp=result, secrets=[PASSWORD]), "markdown")
+    rows = _table_rows(markdown, "| stage | result | time | detail |")
+    assert len(rows) > 3
+    assert all(_unescaped_pipes(row) == 5 for row in rows), rows
+    auth_row = next(row for row in rows if row.startswith("| auth |"))
+    assert "Bad credentials \\| see https://help.example/a\\|b \\\\\\| c" in auth_row
+
+
+def test_markdown_cells_escape_line_breaks() -> None:
+    class Result:
+        def to_json(self) -> dict[str, object]:
+            stage = {"name": "ehlo", "status": "failed", "duration_ms": 3, "detail": "a\nb|c\r\nd"}
+            return {"ok": False, "failed_stage": "ehlo", "stages": [stage]}
+
+    markdown = render(build_report(smtp=Result()), "markdown")
+    rows = _table_rows(markdown, "| stage | result | time | detail |")
+    assert rows[-1] == "| ehlo | failed | 3 ms | a<br>b\\|c<br>d |"
+
+
+def test_ca_file_path_is_reduced_to_its_name(starttls_server: SmtpServer) -> None:
+    settings = starttls_server.settings()
+    ca_path = settings.ca_file
+    assert ca_path
+    assert "/" in ca_path
+    folder, name = ca_path.rsplit("/", 1)
+
+    class Result:  # a detail quoting the path, as an error about the file would
+        def to_json(self) -> dict[str, object]:
+            stage = {"name": "tls", "status": "failed", "duration_ms": 1, "detail": ca_path}
+            return {"ok": False, "failed_stage": "tls", "stages": [stage], "transcript": [ca_path]}
+
+    imap = settings.replace(ca_file="C:\\Users\\someone\\certs\\corp-ca.pem")
+    account = Account("Work", USER, settings, imap=imap)
+    report = build_report(account=account, smtp=Result())
+    assert report["account"]["smtp"]["ca_file"] == name
+    assert report["account"]["imap"]["ca_file"] == "corp-ca.pem"
+    for fmt in FORMATS:
+        text = render(report, fmt)
+        assert folder not in text, fmt
+        assert "someone" not in text, fmt
+        assert name in text, fmt

@@ -170,5 +170,7 @@ def test_size_limit_learned_from_a_send(qtbot: Any, window: Any, smtp_server_fac
     account = add_account(window, server)
     type_message(qtbot, window, composeTo="bob@example.com", composeSubject="x")
     click(qtbot, window, "sendButton")
-    qtbot.waitUntil(lambda: window.send_controller.size_limits.get(account.id) == 1024 * 1024, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.send_controller.size_limits.get(account.id) == 1024 * 1024, timeout=10000
+    )
     assert window.compose.attachments._limit == 1024 * 1024

@@ -117,7 +117,9 @@ def main() -> int:
             window.compose.subject.setText("20 MB")
             window.compose.attachments.add_paths([str(attachment)])
             progress: list[float] = []  # arrival times of progress signals
-            window.sender.progress.connect(lambda _d, _t: progress.append(time.perf_counter()))
+            window.send_controller.progress.connect(
+                lambda _d, _t: progress.append(time.perf_counter())
+            )
 
             meter = GapMeter()
             meter.start()
@@ -127,8 +129,8 @@ def main() -> int:
             meter.start()
             started = time.perf_counter()
             window.send()
-            run_loop_until(lambda: window.sender.busy, 5)
-            run_loop_until(lambda: not window.sender.busy, 300)
+            run_loop_until(lambda: window.send_controller.busy, 5)
+            run_loop_until(lambda: not window.send_controller.busy, 300)
             elapsed = time.perf_counter() - started
             gaps = meter.stop()
             first_byte = progress[0] if progress else float("inf")

@@ -148,7 +148,7 @@ def shots(out: Path, work: Path) -> None:
         window.send()
         for _ in range(200):
             settle(25)
-            if not window.sender.busy:
+            if not window.send_controller.busy:
                 break
     window.show_sandbox()
     save(window, out, "sandbox-viewer.png")

@@ -79,12 +79,14 @@ class AccountManager(QObject):
     def save(self, account: Account, password: str = "") -> None:
         if self.is_sandbox(account):
             return
-        index = next((i for i, a in enumerate(self._accounts) if a.id == account.id), None)
+        updated = list(self._accounts)
+        index = next((i for i, a in enumerate(updated) if a.id == account.id), None)
         if index is None:
-            self._accounts.append(account)
+            updated.append(account)
         else:
-            self._accounts[index] = account
-        self._store.save(self._accounts)
+            updated[index] = account
+        if not self._persist(updated):
+            return
         if password:
             self.store_password(account, password, remember=True)
         self.changed.emit()
@@ -103,10 +105,24 @@ class AccountManager(QObject):
         account = self.get(account_id)
         if account is None or self.is_sandbox(account):
             return
-        self._accounts = [a for a in self._accounts if a.id != account_id]
-        self._store.save(self._accounts)
+        if not self._persist([a for a in self._accounts if a.id != account_id]):
+            return
         self.forget_password(account)
         self.changed.emit()
+
+    def _persist(self, accounts: list[Account]) -> bool:
+        """Write the list; when the file may not be written (say, it belongs to a newer
+        mailgui), explain why and keep the list as it was."""
+        try:
+            self._store.save(accounts)
+        except ConfigCorrupt as exc:
+            from mailgui.core.diagnosis import explain
+            from mailgui.ui import dialogs
+
+            dialogs.show_error(self._widget, explain(exc))
+            return False
+        self._accounts = accounts
+        return True
 
     # passwords: every keyring call runs on the keyring thread (mailgui.ui.credentials_task)
     @staticmethod

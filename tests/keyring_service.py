@@ -238,6 +238,14 @@ class SecretService:
                 for item in collection.search_items(attributes)
             ]
 
+    def clear(self) -> None:
+        """Delete every stored item, so tests sharing the daemon cannot see each other's."""
+        import secretstorage
+
+        with self.connection() as conn:
+            for item in secretstorage.get_default_collection(conn).get_all_items():
+                item.delete()
+
     def stop(self) -> None:
         _stop(self._keyring)
         _stop(self._bus)
@@ -414,6 +422,7 @@ def secret_service(
     with _selected(secret_service_daemon, monkeypatch):
         if secret_service_daemon.is_locked():  # a previous test may have failed half-way
             secret_service_daemon.unlock()
+        secret_service_daemon.clear()  # every test starts with an empty keyring
         yield secret_service_daemon
 
 

@@ -494,9 +494,13 @@ class RawServer:
             self._server.close()
             for writer in list(self._writers):
                 writer.close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            # Let the cancelled handlers finish, or asyncio complains at exit that a pending
+            # task was destroyed (after pytest's summary line).
+            if tasks:
+                await asyncio.wait(tasks, timeout=2)
             self._loop.stop()
 
         self._loop.call_soon_threadsafe(lambda: self._loop.create_task(shutdown()))

@@ -223,7 +223,8 @@ def _run(
 
     ladder.begin(StageName.LOGIN)
     if settings.security is Security.NONE and not settings.allow_insecure_auth:
-        raise InsecureAuthRefused(settings.host, settings.port)
+        offered = "STARTTLS" in client.capabilities
+        raise InsecureAuthRefused(settings.host, settings.port, starttls_offered=offered)
     user = settings.username
     if "LOGINDISABLED" in client.capabilities and "AUTH=PLAIN" in client.capabilities:
         blob = f"\0{user}\0{password}".encode()

@@ -55,6 +55,17 @@ CATEGORY_EXIT: dict[str, int] = {
     "size": 10,
 }
 
+# Every `check --json` object has these keys, also when it stopped before connecting.
+CHECK_KEYS: dict[str, Any] = {
+    "capabilities": None,
+    "tls": None,
+    "certificate": None,
+    "suggested_host": None,
+    "mx": [],
+    "imap": None,
+    "report": None,
+}
+
 # IMAP stages share the SMTP stages' exit codes by what they do.
 IMAP_STAGE_AS_SMTP = {"capability": "ehlo", "login": "auth", "list": "ehlo", "inbox": "ehlo"}
 
@@ -326,24 +337,45 @@ def _run_guarded(
         password = _read_password(args, stdin) if given is None else given
         password = _password_for(account, password, saved)
     except CliInputError as exc:
-        report = _failure_report(InputError(exc.field, str(exc)))
-        _emit(report, args.json, out)
-        return EXIT_INPUT
+        return _finish(_failure_report(InputError(exc.field, str(exc))), args, out)
     except ConfigCorrupt as exc:  # the saved accounts cannot be read: say so, no traceback
-        report = _failure_report(exc)
-        _emit(report, args.json, out)
-        return EXIT_INPUT
+        return _finish(_failure_report(exc), args, out)
     except KeyringError as exc:
         report = _failure_report(exc)
-        _emit(report, args.json, out)
-        return EXIT_KEYRING
+        # The window would ask for the password; here the command line has to carry it.
+        report["diagnosis"]["fixes"].insert(
+            0, "Give the password with --password-env VAR or --password-stdin instead."
+        )
+        return _finish(report, args, out)
     report = body(account, password)
-    _emit(report, args.json, out)
+    return _finish(report, args, out)
+
+
+def _report_exit_code(report: dict[str, Any]) -> int:
     if report["ok"]:
         partial = any(not r["accepted"] for r in (report.get("recipients") or {}).values())
         return EXIT_PARTIAL if partial else EXIT_OK
-    diagnosis = report.get("diagnosis") or {}
-    return exit_code(diagnosis.get("category"), diagnosis.get("stage"))
+    diagnosis = report.get("diagnosis")
+    if diagnosis:
+        return exit_code(diagnosis.get("category"), diagnosis.get("stage"))
+    imap = report.get("imap")
+    if imap and not imap["ok"]:  # sending works; receiving does not
+        imap_diagnosis = imap.get("diagnosis") or {}
+        stage = imap.get("failed_stage")
+        return exit_code(imap_diagnosis.get("category"), IMAP_STAGE_AS_SMTP.get(stage or "", stage))
+    return 1
+
+
+def _finish(report: dict[str, Any], args: argparse.Namespace, out: TextIO) -> int:
+    """Give every `check` object the same keys, whatever stage it stopped at, add the exit
+    code the process returns, and print."""
+    if args.command == "check":
+        for key, empty in CHECK_KEYS.items():
+            report.setdefault(key, empty)
+    code = _report_exit_code(report)
+    report["exit_code"] = code
+    _emit(report, args.json, out)
+    return code
 
 
 def _session_report(result: Any, account: Account) -> dict[str, Any]:
@@ -378,8 +410,6 @@ def run_check(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     QUIT), optionally the IMAP ladder, and the shareable report."""
     from mailgui.cli_probe import full_check
 
-    outcome: dict[str, Any] = {}
-
     def body(account: Account, password: str | None) -> dict[str, Any]:
         if args.dry_run_from:
             account = account.replace(email=args.dry_run_from)
@@ -395,17 +425,9 @@ def run_check(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
         smtp_diagnosis = report["diagnosis"]
         if smtp_diagnosis is not None:
             smtp_diagnosis["stage"] = result.smtp.failed_stage or smtp_diagnosis.get("stage")
-        outcome["imap"] = report.get("imap")
-        outcome["smtp_ok"] = result.smtp.ok
         return report
 
-    code = _run_guarded(args, stdin, out, body)
-    imap = outcome.get("imap")
-    if outcome.get("smtp_ok") and imap is not None and not imap["ok"]:
-        diagnosis = imap.get("diagnosis") or {}
-        stage = imap.get("failed_stage")
-        code = exit_code(diagnosis.get("category"), IMAP_STAGE_AS_SMTP.get(stage or "", stage))
-    return code
+    return _run_guarded(args, stdin, out, body)
 
 
 def run_send(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:

@@ -89,8 +89,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     # For tests and corporate mirrors: send every HTTPS lookup to this base URL, and trust an
     # extra CA. Hidden from --help because ordinary users never need them.
-    parser.add_argument("--http-base", help=argparse.SUPPRESS)
-    parser.add_argument("--ca-file", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--http-base",
+        metavar="URL",
+        help="send the autoconfig and ISPDB requests to this HTTPS base URL instead (a "
+        "company mirror or proxy); the real host name becomes the first path segment",
+    )
+    parser.add_argument(
+        "--ca-file", help="trust this CA certificate file (PEM) as well for the HTTPS lookups"
+    )
     parser.set_defaults(handler=run)
     return parser
 

@@ -180,7 +180,9 @@ def _print_probe(data: dict[str, Any], out: TextIO) -> None:
         out.write(f"[{mark}] {where:<36} {a['reason']:<48} {a['duration_ms']:>7.0f} ms")
         out.write(f"  {a['detail']}\n" if a["detail"] and a["detail"] != a["reason"] else "\n")
     rec = data.get("recommended")
-    out.write(f"\nSearched {len(data['attempts'])} combinations in {data['elapsed_ms']:.0f} ms.\n")
+    count = len(data["attempts"])
+    noun = "combination" if count == 1 else "combinations"
+    out.write(f"\nSearched {count} {noun} in {data['elapsed_ms']:.0f} ms.\n")
     if rec:
         out.write(f"Recommended: {rec['host']} port {rec['port']} {rec['security']}\n")
         if any(a["outcome"] == "auth-failed" for a in data["attempts"]) and not data["ranked"]:

@@ -393,3 +393,45 @@ def test_unreadable_accounts_file_is_explained_not_a_traceback(tmp_path: Path) -
     assert "accounts.json" in json.dumps(report["diagnosis"])
     # The damaged file is kept (moved aside), never silently deleted.
     assert list(tmp_path.glob("accounts.json.corrupt-*"))
+
+
+CHECK_SHAPE = {
+    "ok",
+    "stages",
+    "diagnosis",
+    "transcript",
+    "capabilities",
+    "tls",
+    "certificate",
+    "suggested_host",
+    "mx",
+    "imap",
+    "report",
+    "exit_code",
+}
+
+
+def test_check_json_has_one_shape_and_its_exit_code(
+    starttls_server: SmtpServer, smtp_server_factory: Any, tmp_path: Path
+) -> None:
+    untrusted = smtp_server_factory(mode="starttls", cert="untrusted")
+    runs = [
+        ["check", *conn(starttls_server)],  # passes
+        ["check", *conn(untrusted)],  # fails after connecting (STARTTLS handshake)
+        ["check", "--host", "localhost", "--port", "70000"],  # fails before connecting
+        ["check", "--account", "Nope", "--config-dir", str(tmp_path)],  # unknown account
+    ]
+    for argv in runs:
+        code, report = run_json(argv)
+        assert set(report) == CHECK_SHAPE, argv
+        assert report["exit_code"] == code, argv
+    assert [run_json(argv)[0] for argv in runs] == [0, 5, 2, 2]
+
+
+def test_keyring_failure_in_the_cli_says_how_to_pass_the_password(
+    starttls_server: SmtpServer, tmp_path: Path
+) -> None:
+    AccountStore(tmp_path).save([Account(name="Work", email=USER, smtp=starttls_server.settings())])
+    code, report = run_json(["check", "--account", "Work", "--config-dir", str(tmp_path)])
+    assert code == 12
+    assert "--password-env" in report["diagnosis"]["fixes"][0]

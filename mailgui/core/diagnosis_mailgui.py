@@ -38,6 +38,15 @@ FIELD_LABELS = {
     "smtp.security": "Security",
     "smtp.username": "User name",
     "smtp.password": "Password",
+    "imap.host": "IMAP host",
+    "imap.port": "IMAP port",
+    "imap.username": "IMAP user name",
+    "imap.password": "IMAP password",
+    # command-line options (mailgui check / send)
+    "account": "the account name",
+    "host": "--host",
+    "port": "--port",
+    "password": "the password option",
 }
 
 

@@ -30,7 +30,7 @@ from mailgui.core.errors import Cancelled, InsecureAuthRefused
 from mailgui.core.net import open_connection, resolve
 from mailgui.core.smtp_tls import TlsInfo, check_pin, make_tls_context, tls_info, verified_by
 from mailgui.core.stages import StageName, StageResult, StageStatus
-from mailgui.core.transcript import Transcript
+from mailgui.core.transcript import Transcript, scrub_exception
 
 StageCallback = Callable[[str, StageResult | None], None]  # (name, None) = started
 
@@ -163,6 +163,8 @@ def check_imap(
             error = Cancelled(ladder.current)
         if not isinstance(error, Exception):
             raise
+        # The server may quote the password back: clean the exception in place first.
+        scrub_exception(error, transcript)
         failed = ladder.current or (ladder.stages[-1].name if ladder.stages else "connect")
         if ladder.current is not None:
             ladder.end(_brief(error), StageStatus.FAILED)
@@ -225,14 +227,7 @@ def _run(
     if settings.security is Security.NONE and not settings.allow_insecure_auth:
         offered = "STARTTLS" in client.capabilities
         raise InsecureAuthRefused(settings.host, settings.port, starttls_offered=offered)
-    user = settings.username
-    if "LOGINDISABLED" in client.capabilities and "AUTH=PLAIN" in client.capabilities:
-        blob = f"\0{user}\0{password}".encode()
-        client.authenticate("PLAIN", lambda _challenge: blob)
-        ladder.end(f"AUTHENTICATE PLAIN as {user}")
-    else:
-        client.login(user, password)
-        ladder.end(f"LOGIN as {user}")
+    ladder.end(_sign_in(client, settings.username, password))
 
     ladder.begin(StageName.LIST)
     typ, data = client.list()
@@ -253,6 +248,27 @@ def _run(
     ladder.end(f"{result.inbox_messages} messages in INBOX")
     _logout(ladder, client)
     return client
+
+
+def _sign_in(client: _Client, user: str, password: str) -> str:
+    """LOGIN, or AUTHENTICATE PLAIN when LOGIN cannot carry the credentials: imaplib's LOGIN
+    encodes ASCII only, while SASL PLAIN is UTF-8 (RFC 4616). Returns the stage detail."""
+    plain = "AUTH=PLAIN" in client.capabilities
+    ascii_only = user.isascii() and password.isascii()
+    if plain and ("LOGINDISABLED" in client.capabilities or not ascii_only):
+        # The blob goes out after the "+" continuation, which the transcript always redacts.
+        blob = f"\0{user}\0{password}".encode()
+        client.authenticate("PLAIN", lambda _challenge: blob)
+        return f"AUTHENTICATE PLAIN as {user}"
+    if not ascii_only:
+        # imaplib's LOGIN would fail with an encoding error naming neither cause nor cure.
+        raise ImapProtocolError(
+            "LOGIN",
+            "the user name or password has non-ASCII characters, which IMAP LOGIN cannot carry, "
+            "and the server does not offer AUTH=PLAIN",
+        )
+    client.login(user, password)
+    return f"LOGIN as {user}"
 
 
 def _logout(ladder: _Ladder, client: _Client) -> None:

@@ -22,7 +22,7 @@ from mailgui.core.diagnosis import Category, Diagnosis, DiagnosisContext, explai
 from mailgui.core.errors import Cancelled, CertificatePinMismatch
 from mailgui.core.smtp import Capabilities, SmtpSession, TlsInfo
 from mailgui.core.stages import StageName, StageResult, StageStatus
-from mailgui.core.transcript import Transcript
+from mailgui.core.transcript import Transcript, scrub_exception
 
 # The order a ladder shows before it runs (the UI draws these rows up front).
 SMTP_STAGES: tuple[str, ...] = (
@@ -233,7 +233,7 @@ class _Ladder:
             result.ok = True
         except Exception as exc:
             self._flush()
-            result.error = exc
+            result.error = scrub_exception(exc, self.transcript)
             result.failed_stage = session.failed_stage or (
                 self.stages[-1].name if self.stages else StageName.DNS
             )

@@ -1,8 +1,11 @@
 """A connection report a help desk can read: plain text, Markdown or JSON.
 
-Built from the results' own `to_json()` shapes, so the three formats say the same thing. Every
-string goes through the transcript's redaction once more before rendering: whatever a result
-holds, the password, its base64 and any AUTH blob containing it never reach the report.
+Built from the results' own `to_json()` shapes, so the three formats say the same thing. The
+engine already scrubs secrets at the source (transcript lines, exceptions, replies); the report
+scrubs once more, but only text that came from outside: server replies, transcript lines, stage
+details that quote the server, certificate fields, capabilities. mailgui's own wording (titles,
+explanations, fixes, field and stage names, skip reasons) is never touched, so a password that
+is a common word ("password") neither garbles the report nor gives itself away.
 """
 
 from __future__ import annotations
@@ -59,11 +62,14 @@ def build_report(
         "discovery": discovery.to_json() if discovery else None,
     }
     scrubber = Transcript(secrets=[s for s in secrets if s])
+    for side in ("smtp", "imap"):
+        report[side] = _scrub_session(report[side], scrubber)
+    report["discovery"] = _scrub_discovery(report["discovery"], scrubber)
     # A help desk needs to know that a custom CA is used, not where the user's files live:
     # the CA file's full path becomes its name, wherever it shows up.
     paths = {p: file_name(p) for p in _ca_files(account) if file_name(p) != p}
-    scrubbed: dict[str, Any] = _scrub(report, scrubber, paths)
-    return scrubbed
+    shortened: dict[str, Any] = _replace_paths(report, paths)
+    return shortened
 
 
 def file_name(path: str) -> str:
@@ -106,16 +112,97 @@ def _ca_files(account: Account | None) -> list[str]:
     return [s.ca_file for s in sides if s is not None and s.ca_file]
 
 
-def _scrub(value: Any, scrubber: Transcript, paths: dict[str, str]) -> Any:
+# Session keys whose values are mailgui's own (or the user's settings); every other key of a
+# session (transcript, capabilities, tls, certificate, mx, mailboxes, ...) is outside text.
+_OWN_SESSION_KEYS = frozenset(
+    {"ok", "host", "port", "security", "failed_stage", "test_message_sent", "inbox_messages"}
+)
+# Stages whose passed detail quotes the server (replies, capabilities, certificate fields).
+# A failed stage's detail quotes an exception, outside text too; a skip reason is mailgui's.
+_SERVER_DETAIL_STAGES = frozenset(
+    {"tls", "starttls", "ehlo", "envelope", "data", "quit", "capability"}
+)
+# Discovery outcomes whose detail quotes the server or an exception (the rest are fixed words).
+_SERVER_DETAIL_OUTCOMES = frozenset({"works", "protocol", "certificate", "no-starttls"})
+
+
+def _scrub_session(data: dict[str, Any] | None, scrubber: Transcript) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _OWN_SESSION_KEYS:
+            out[key] = value
+        elif key == "stages":
+            out[key] = [_scrub_stage(s, scrubber) for s in value or []]
+        elif key == "diagnosis":
+            out[key] = _scrub_diagnosis(value, scrubber)
+        else:
+            out[key] = _scrub(value, scrubber)
+    return out
+
+
+def _scrub_stage(stage: dict[str, Any], scrubber: Transcript) -> dict[str, Any]:
+    status = stage.get("status")
+    quotes_server = status == "failed" or (
+        status == "passed" and stage.get("name") in _SERVER_DETAIL_STAGES
+    )
+    if not quotes_server:
+        return stage
+    return {**stage, "detail": _scrub(stage.get("detail", ""), scrubber)}
+
+
+def _scrub_diagnosis(d: dict[str, Any] | None, scrubber: Transcript) -> dict[str, Any] | None:
+    """Only what the server said; the rest is mailgui's wording (and the engine has already
+    scrubbed the exception a diagnosis quotes)."""
+    if d is None:
+        return None
+    out = dict(d)
+    out["server_reply"] = _scrub(d.get("server_reply"), scrubber)
+    if isinstance(d.get("refused"), list):
+        out["refused"] = [
+            {**r, "server_reply": _scrub(r.get("server_reply"), scrubber)}
+            if isinstance(r, dict)
+            else _scrub(r, scrubber)
+            for r in d["refused"]
+        ]
+    return out
+
+
+def _scrub_discovery(d: dict[str, Any] | None, scrubber: Transcript) -> dict[str, Any] | None:
+    if d is None:
+        return None
+    attempts = []
+    for attempt in d.get("attempts") or []:
+        a = dict(attempt)
+        if a.get("outcome") in _SERVER_DETAIL_OUTCOMES:
+            a["detail"] = _scrub(a.get("detail", ""), scrubber)
+        a["tls"] = _scrub(a.get("tls"), scrubber)
+        attempts.append(a)
+    return {**d, "attempts": attempts}
+
+
+def _scrub(value: Any, scrubber: Transcript) -> Any:
     if isinstance(value, str):
-        text = scrubber.redact(value)
-        for path, name in paths.items():
-            text = text.replace(path, name)
-        return text
+        return scrubber.redact(value)
     if isinstance(value, dict):
-        return {k: _scrub(v, scrubber, paths) for k, v in value.items()}
+        return {k: _scrub(v, scrubber) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_scrub(v, scrubber, paths) for v in value]
+        return [_scrub(v, scrubber) for v in value]
+    return value
+
+
+def _replace_paths(value: Any, paths: dict[str, str]) -> Any:
+    if not paths:
+        return value
+    if isinstance(value, str):
+        for path, name in paths.items():
+            value = value.replace(path, name)
+        return value
+    if isinstance(value, dict):
+        return {k: _replace_paths(v, paths) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_replace_paths(v, paths) for v in value]
     return value
 
 

@@ -33,7 +33,7 @@ from mailgui.core.smtp_tls import (
 )
 from mailgui.core.smtp_wire import Progress, WireSMTP, serialize_parts
 from mailgui.core.stages import StageName, StageResult, StageStatus
-from mailgui.core.transcript import Transcript
+from mailgui.core.transcript import Transcript, scrub_exception
 
 __all__ = [
     "Capabilities",
@@ -88,6 +88,9 @@ class _Stage:
             return
         if not isinstance(exc, Exception):
             return  # KeyboardInterrupt and friends pass through untouched
+        # A server may quote the password back in its reply: clean the exception itself, in
+        # place, before the diagnosis, the outbox, a dialog or the CLI ever sees it.
+        scrub_exception(exc, self.session.transcript)
         mapped: BaseException = exc
         cancelled = self.session.cancel.cancelled or isinstance(exc, Cancelled)
         if cancelled and not (isinstance(exc, Cancelled) and exc.stage == self.name):
@@ -370,7 +373,8 @@ class SmtpSession:
         for address in rcpts:
             code, msg = self._smtp.rcpt_replies.get(address, (None, b""))
             accepted = code in (250, 251)
-            self.recipients[address] = RecipientResult(address, accepted, code, _text(msg or b""))
+            message = self.transcript.redact(_text(msg or b""))
+            self.recipients[address] = RecipientResult(address, accepted, code, message)
 
     def add_certificate_details(self, error: BaseException) -> None:
         """After a failed verification, fetch the certificate unverified to show it."""
@@ -414,7 +418,7 @@ def check(
                 session.skip(StageName.ENVELOPE, "no sender address given for a dry run")
             _quit_quietly(session)
     except Exception as exc:
-        error = exc
+        error = scrub_exception(exc, session.transcript)
         session.add_certificate_details(exc)
     return session.result(error)
 
@@ -438,7 +442,7 @@ def send_message(
             session.send(built, progress)
             _quit_quietly(session)
     except Exception as exc:
-        error = exc
+        error = scrub_exception(exc, session.transcript)
         session.add_certificate_details(exc)
     return session.result(error)
 

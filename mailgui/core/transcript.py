@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import enum
 import re
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 REDACTED = "***"
 
@@ -105,6 +107,17 @@ class Transcript:
         with self._lock:
             return self._scrub(text)
 
+    def redact_bytes(self, data: bytes) -> bytes:
+        """`redact` for raw server bytes; undecodable bytes survive unchanged."""
+        text = data.decode("utf-8", "surrogateescape")
+        scrubbed = self.redact(text)
+        return data if scrubbed == text else scrubbed.encode("utf-8", "surrogateescape")
+
+    @property
+    def has_secrets(self) -> bool:
+        with self._lock:
+            return bool(self._secrets)
+
     # -- internals (lock held)
     def _append(self, direction: Direction, text: str) -> None:
         elapsed = time.monotonic() - self._start
@@ -139,3 +152,78 @@ class Transcript:
             if secret.encode("utf-8") in decoded:
                 return REDACTED
         return token
+
+
+# -- exceptions ------------------------------------------------------------------------------
+# A server may quote the password back ("535 Password hunter2 is wrong"); the exception object
+# then carries it to the diagnosis, the outbox file, dialogs and the CLI. The engine scrubs it
+# here, in place, at the one spot it records a failure, so everything downstream sees it clean.
+
+# OSError keeps errno/strerror/filename in slots str() reads; UnicodeError keeps the text it
+# failed on in `object`; smtplib keeps replies in smtp_error, recipients and sender.
+_SLOT_ATTRIBUTES = ("strerror", "filename", "filename2", "object", "reason", "msg")
+
+
+def scrub_exception(exc: BaseException, secrets: Transcript | Iterable[str]) -> BaseException:
+    """Replace every secret (and its base64 / PLAIN forms) in `exc`, its arguments, its
+    attributes, its notes and its cause / context chain. Returns `exc` itself."""
+    redactor = secrets if isinstance(secrets, Transcript) else Transcript(secrets)
+    if not redactor.has_secrets:
+        return exc
+    seen: set[int] = set()
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        _scrub_one(current, redactor)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return exc
+
+
+def _scrub_one(exc: BaseException, redactor: Transcript) -> None:
+    with contextlib.suppress(AttributeError, TypeError):
+        exc.args = _scrub_value(exc.args, redactor)
+    for name, value in list(vars(exc).items()) if hasattr(exc, "__dict__") else []:
+        scrubbed = _scrub_value(value, redactor)
+        if scrubbed is not value:
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(exc, name, scrubbed)
+    for name in _SLOT_ATTRIBUTES:
+        value = getattr(exc, name, None)
+        if isinstance(value, str | bytes):
+            scrubbed = _scrub_value(value, redactor)
+            if scrubbed is not value:
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(exc, name, scrubbed)
+    notes = getattr(exc, "__notes__", None)
+    if isinstance(notes, list):
+        notes[:] = [_scrub_value(n, redactor) for n in notes]
+
+
+def _scrub_value(value: Any, redactor: Transcript) -> Any:
+    """A scrubbed copy of `value` (the same object when nothing changed). Dicts are scrubbed in
+    place, since an exception may hold the same dict twice (SMTPRecipientsRefused: args[0] and
+    .recipients)."""
+    if isinstance(value, str):
+        scrubbed = redactor.redact(value)
+        return value if scrubbed == value else scrubbed
+    if isinstance(value, bytes | bytearray):
+        raw = bytes(value)
+        cleaned = redactor.redact_bytes(raw)
+        return value if cleaned == raw else type(value)(cleaned)
+    if isinstance(value, dict):
+        for key in list(value):
+            new_key = _scrub_value(key, redactor)
+            new_value = _scrub_value(value[key], redactor)
+            if new_key is not key:
+                del value[key]
+            value[new_key] = new_value
+        return value
+    if isinstance(value, tuple | list):
+        items = [_scrub_value(v, redactor) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return type(value)(items) if isinstance(value, list) else tuple(items)
+    return value

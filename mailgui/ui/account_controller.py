@@ -95,8 +95,12 @@ class AccountController(QObject):
         QTimer.singleShot(0, functools.partial(self._focus_editor_field, field))
 
     def _focus_editor_field(self, field: str | None) -> None:
-        if not (field and self.editor.focus_field(field)):
-            self.editor.name.setFocus()
+        if field and self.editor.focus_field(field):
+            return
+        # The Sandbox's fields are disabled: focus what still works, not the next enabled
+        # widget Qt would pick (the account list's Add button).
+        first = self.editor.name if self.editor.name.isEnabled() else self.editor.test_button
+        first.setFocus()
 
     @Slot(object, str)
     def save_account(self, account: Account, password: str) -> None:
@@ -175,7 +179,8 @@ class AccountController(QObject):
 
             # The wizard has its own password field: a keyring failure needs no dialog here.
             wizard = ConnectionWizard(account, password or None, self.window)
-            wizard.applyToAccount.connect(self.apply_wizard)
+            wizard.applyToAccount.connect(functools.partial(self._wizard_applied, wizard))
+            wizard.pinTrusted.connect(functools.partial(self.save_trusted_pin, wizard))
             self.last_wizard = wizard
             wizard.open()
         elif password or account.smtp.auth is AuthMethod.NONE:
@@ -244,30 +249,64 @@ class AccountController(QObject):
         self._pending_trust = None
         dialogs.show_error(self.window, explain(error))
 
-    @Slot(object)
-    def apply_pin(self, account: Account) -> None:
+    @Slot(object, str)
+    def apply_pin(self, account: Account, _password: str = "") -> None:
         """Keep only the new pin from the wizard, on the latest saved version of the account."""
-        pin = account.smtp.pinned_sha256
         if self.accounts.is_sandbox(account):
             # Its "untrusted certificate" is a one-shot simulation: a pin would outlive it.
             self._status("The Sandbox's certificate problem was simulated: nothing is pinned.")
             return
+        self._store_pin(account)
+
+    def save_trusted_pin(self, wizard: Any, account: Account) -> None:
+        """A certificate trusted in the wizard's test: store the pin with the saved account now
+        (the user may Finish without "Apply to account"), when it is for the saved endpoint."""
+        saved = self.accounts.get(account.id)
+        if saved is None or self.accounts.is_sandbox(saved):
+            return  # an unsaved account keeps it until Apply; the Sandbox never pins
+        if (saved.smtp.host, saved.smtp.port) != (account.smtp.host, account.smtp.port):
+            return  # trusted for other settings being tried: Apply decides
+        pinned = self._store_pin(account)
+        if pinned is not None:
+            wizard.pin_saved(pinned.smtp)
+
+    def _store_pin(self, account: Account) -> Account | None:
+        pin = account.smtp.pinned_sha256
         latest = self.accounts.get(account.id) or account
         pinned = latest.replace(smtp=latest.smtp.replace(pinned_sha256=pin))
         self.accounts.save(pinned)
+        if self.accounts.get(pinned.id) != pinned:  # not written (say, a newer accounts file)
+            return None
         editing = self.editor.editing
         if editing is not None and editing.id == pinned.id:
             self.editor.load(pinned)  # a later Save from the editor keeps the pin
         self._status(
             f"Certificate trusted for {pinned.smtp.host}:{pinned.smtp.port} and saved. Send again."
         )
+        return pinned
 
-    @Slot(object)
-    def apply_wizard(self, account: Account) -> None:
+    def _wizard_applied(self, wizard: Any, account: Account, password: str = "") -> None:
+        self.apply_wizard(account, password, wizard)
+
+    def apply_wizard(self, account: Account, password: str = "", wizard: Any = None) -> None:
+        """Save what the wizard found: its settings and, when corrected there, the password."""
         if self.accounts.is_sandbox(account):
+            from mailgui.ui import dialogs
+
+            text = (
+                "The Sandbox's settings are fixed, so nothing was changed. To try other errors, "
+                "choose Sandbox → Simulate failure, then send again."
+            )
+            self._status(text)
+            parent = wizard if wizard is not None and wizard.isVisible() else self.window
+            dialogs.show_info(parent, "Sandbox settings", text)
             return
-        # A password typed in the editor for this (maybe still unsaved) account is kept too.
-        editing = self.editor.editing
-        same = editing is None or editing.id == account.id
-        self.save_account(account, self.editor.password.text() if same else "")
+        if not password:
+            # A password typed in the editor for this (maybe unsaved) account is kept too.
+            editing = self.editor.editing
+            same = editing is None or editing.id == account.id
+            password = self.editor.password.text() if same else ""
+        self.save_account(account, password)
+        if password:
+            self._status(f"Password and settings of “{account.name}” saved.")
         self.window.tabs.setCurrentWidget(self.editor)

@@ -49,6 +49,8 @@ class AccountManager(QObject):
         self.keyring.saveFailed.connect(self._on_save_failed)
         self._keyring_explained = False
         self._sandbox: Account | None = None
+        # The sandbox's own demo password: fixed, so nothing typed by the user ever replaces it.
+        self._sandbox_password: str | None = None
         self.load_error: ConfigCorrupt | None = None
         try:
             self._accounts = self._store.load()
@@ -72,8 +74,9 @@ class AccountManager(QObject):
     def set_sandbox(self, account: Account | None, password: str | None = None) -> None:
         """The built-in sandbox account: never written to accounts.json, password in memory."""
         self._sandbox = account
+        self._sandbox_password = password if account is not None else None
         if account is not None and password is not None:
-            self.store_password(account, password, remember=False)
+            self.keyring.store_password(self._key(account), password, remember=False)
         self.changed.emit()
 
     def save(self, account: Account, password: str = "") -> None:
@@ -140,6 +143,8 @@ class AccountManager(QObject):
 
     def known_password(self, account: Account) -> str | None:
         """The password if known without asking the keyring (being saved, or session-only)."""
+        if self.is_sandbox(account) and self._sandbox_password is not None:
+            return self._sandbox_password
         return self.keyring.known(self._key(account))
 
     def password_getter(self, account: Account) -> Callable[[], str | None]:
@@ -150,11 +155,18 @@ class AccountManager(QObject):
         self, account: Account, callback: Callable[[str | None, KeyringError | None], Any]
     ) -> None:
         """`callback(password, error)` later, in the GUI thread; the read runs off it."""
+        if self.is_sandbox(account) and self._sandbox_password is not None:
+            callback(self._sandbox_password, None)
+            return
         self.keyring.fetch(self._key(account), callback)
 
     def store_password(self, account: Account, password: str, *, remember: bool) -> None:
-        """Keyring when `remember` (memory for this session if it fails), else memory only."""
-        remember = remember and not self.is_sandbox(account)
+        """Keyring when `remember` (memory for this session if it fails), else memory only.
+
+        The Sandbox's password is fixed (the demo credential its server checks): a password
+        typed for it is ignored, or one wrong guess would break every later sandbox send."""
+        if self.is_sandbox(account):
+            return
         self.keyring.store_password(self._key(account), password, remember=remember)
 
     def explain_keyring(self, error: KeyringError) -> None:

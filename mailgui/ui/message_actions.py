@@ -127,7 +127,13 @@ class MessageActions(QObject):
         window = self.window
         diagnosis, account, request = context.diagnosis, context.account, context.request
         field = getattr(diagnosis, "field", None)
-        if action == "edit-account" and field not in MESSAGE_FIELDS and account is not None:
+        sandbox = window.accounts.is_sandbox(account)
+        if sandbox and action in ("enter-password", "retry"):
+            # Its password is fixed and its sign-in failure was simulated (once): resend as is.
+            self._resend_or_test(request, account)
+        elif sandbox and action == "edit-account" and field not in MESSAGE_FIELDS:
+            self._sandbox_is_fixed()
+        elif action == "edit-account" and field not in MESSAGE_FIELDS and account is not None:
             window.edit_account(account.id, field)
             suggestion = getattr(diagnosis, "suggestion", None)
             if suggestion and not window.accounts.is_sandbox(account):
@@ -147,6 +153,23 @@ class MessageActions(QObject):
 
     def _resend(self, request: SendRequest, _password: str | None = None) -> None:
         self.send_controller.send(request)
+
+    def _resend_or_test(self, request: SendRequest | None, account: Any) -> None:
+        if request is not None:
+            self.send_controller.send(request)
+        else:
+            self.window.test_connection(account)
+
+    def _sandbox_is_fixed(self) -> None:
+        """The Sandbox's editor is read-only: say so instead of opening it greyed out."""
+        from mailgui.ui import dialogs
+
+        text = (
+            "The Sandbox's settings are fixed: there is nothing to edit. To see other errors, "
+            "choose Sandbox → Simulate failure, then send again."
+        )
+        self._status(text)
+        dialogs.show_info(self.window, "Sandbox settings", text)
 
     def _edit_message(self, diagnosis: Any, request: SendRequest | None, field: str) -> None:
         if request is not None and (not request.from_compose or self.compose.is_empty()):

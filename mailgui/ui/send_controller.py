@@ -112,6 +112,20 @@ def server_reply(result: Any) -> str:
     return reply
 
 
+def sandbox_diagnosis(diagnosis: Any) -> Any:
+    """The Sandbox's sign-in failures are simulated and its password is fixed: a password
+    prompt could not help, so "Enter password" becomes "Retry" (the simulation is used once)."""
+    from dataclasses import replace
+
+    from mailgui.core.diagnosis_types import Action
+
+    actions = getattr(diagnosis, "actions", ())
+    if Action.ENTER_PASSWORD not in actions:
+        return diagnosis
+    swapped = (Action.RETRY if a is Action.ENTER_PASSWORD else a for a in actions)
+    return replace(diagnosis, actions=tuple(dict.fromkeys(swapped)))
+
+
 class SendController(QObject):
     busyChanged = Signal(bool)
     progress = Signal(int, int)
@@ -346,6 +360,8 @@ class SendController(QObject):
     ) -> None:
         from mailgui.ui import dialogs
 
+        if self._accounts.is_sandbox(account):
+            diagnosis = sandbox_diagnosis(diagnosis)
         dialog = dialogs.show_error(self._widget, diagnosis, transcript=transcript)
         context = ActionContext(diagnosis, account, request, certificate)
         dialog.actionRequested.connect(functools.partial(self._dialog_action, context))

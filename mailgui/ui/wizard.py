@@ -1,7 +1,9 @@
 """The connection wizard: test an account step by step, explain the failure, find settings.
 
-`ConnectionWizard(account, password, parent)`; `applyToAccount(Account)` carries the updated
-account (new SMTP settings, a pinned certificate) for the main window to save. After the SMTP
+`ConnectionWizard(account, password, parent)`; `applyToAccount(Account, password)` carries the
+updated account (new SMTP settings, a pinned certificate) and a corrected password ("" when
+unchanged) for the main window to save; `pinTrusted(Account)` says a certificate was trusted,
+so the window can store the pin with the saved account at once. After the SMTP
 ladder the IMAP ladder runs too when "Also check incoming mail" is ticked. Network work
 runs on the house job pool (mailgui.ui.jobs); stage events, transcript lines and discovery
 verdicts cross to the GUI thread as queued signals and land in @Slot methods here.
@@ -21,7 +23,14 @@ if TYPE_CHECKING:
     from mailgui.core.smtp import TlsInfo
 
 from mailgui.core.accounts import Account, AuthMethod, ServerSettings
-from mailgui.core.discovery import DEFAULT_PORTS, Attempt, DiscoveryResult, PortChoice, discover
+from mailgui.core.discovery import (
+    DEFAULT_PORTS,
+    Attempt,
+    DiscoveryResult,
+    Outcome,
+    PortChoice,
+    discover,
+)
 from mailgui.core.imap import ImapResult, check_imap
 from mailgui.core.probe import (
     MX_TIMEOUT,
@@ -49,7 +58,8 @@ class _Signals(QObject):
 class ConnectionWizard(QWizard):
     SETTINGS, TEST, RESULT, CERTIFICATE = range(4)
 
-    applyToAccount = Signal(object)  # the updated Account
+    applyToAccount = Signal(object, str)  # the updated Account, a new password ("": unchanged)
+    pinTrusted = Signal(object)  # the Account with the certificate just trusted pinned
     testFinished = Signal(object)  # ProbeResult (for tests and the status bar)
     discoveryFinished = Signal(object)  # DiscoveryResult
 
@@ -65,6 +75,10 @@ class ConnectionWizard(QWizard):
         self.resize(820, 640)
         self.account = account
         self.password = password
+        self.original_password = password
+        self.tested_password: str | None = None  # what the last ladder signed in with
+        self.trusted_pin: str | None = None  # trusted in this wizard (a SHA-256)
+        self.pin_saved_for: tuple[str, int] | None = None  # stored with the account by the window
         self.email = account.email if account else ""
         self.original = account.smtp if account else ServerSettings(host="")
         self.settings = self.original
@@ -143,6 +157,7 @@ class ConnectionWizard(QWizard):
         imap = self.imap_settings()
         self.ladder_page.reset(self.settings, imap)
         settings, password, email = self.settings, self.password, self.email or None
+        self.tested_password = password
         imap_password = self.imap_password or password
         signals, send_test = self.signals, self.send_test
         timeout, mx_timeout = self.timeout, self.mx_timeout
@@ -300,7 +315,11 @@ class ConnectionWizard(QWizard):
     @Slot()
     def apply_recommended(self) -> None:
         if self.discovery is not None and self.discovery.settings is not None:
-            self.applyToAccount.emit(self.updated_account(self.discovery.settings))
+            best = self.discovery.best
+            works = best is not None and best.outcome is Outcome.WORKS
+            changed = works and self.password_changed(self.password or "")
+            password = (self.password or "") if changed else ""
+            self.applyToAccount.emit(self.updated_account(self.discovery.settings), password)
 
     @Slot()
     def test_recommended(self) -> None:
@@ -344,10 +363,21 @@ class ConnectionWizard(QWizard):
         pinned = trust_certificate(result.settings, result.certificate)
         if self.pin_only:
             self.settings = pinned
-            self.applyToAccount.emit(self.updated_account(pinned))
+            self.applyToAccount.emit(self.updated_account(pinned), "")
             self.accept()
             return
+        self.trusted_pin = pinned.pinned_sha256
+        # The window stores the pin with a saved account now and calls pin_saved(): trusting
+        # must not depend on also finding "Apply to account" before Finish.
+        self.pinTrusted.emit(self.updated_account(pinned))
         self.rerun(pinned)
+
+    def pin_saved(self, settings: ServerSettings) -> None:
+        """The window stored `settings.pinned_sha256` with the account (host and port)."""
+        self.pin_saved_for = (settings.host, settings.port)
+        same = (self.original.host, self.original.port) == self.pin_saved_for
+        if same:  # nothing left to apply for the pin itself
+            self.original = self.original.replace(pinned_sha256=settings.pinned_sha256)
 
     @Slot()
     def use_suggested_host(self) -> None:
@@ -356,14 +386,28 @@ class ConnectionWizard(QWizard):
             self.rerun(result.settings.replace(host=result.suggested_host, pinned_sha256=None))
 
     # -- applying -------------------------------------------------------------------------
+    def password_changed(self, password: str | None = None) -> bool:
+        """Did the user type a password other than the account's (and test with it)?"""
+        password = self.tested_password if password is None else password
+        return bool(password) and password != self.original_password
+
     def can_apply_current(self) -> bool:
         result = self.probe_result
-        return bool(result and result.ok and result.settings != self.original)
+        changed = result is not None and result.settings != self.original
+        return bool(result and result.ok and (changed or self.password_changed()))
+
+    def apply_label(self) -> str:
+        result = self.probe_result
+        settings = result is not None and result.settings != self.original
+        if self.password_changed():
+            return "Save password and settings" if settings else "Save password"
+        return "Apply to account"
 
     @Slot()
     def apply_current(self) -> None:
         if self.probe_result is not None:
-            self.applyToAccount.emit(self.updated_account(self.probe_result.settings))
+            password = (self.tested_password or "") if self.password_changed() else ""
+            self.applyToAccount.emit(self.updated_account(self.probe_result.settings), password)
 
     # -- the report -----------------------------------------------------------------------
     def report(self, fmt: str = "text") -> str:

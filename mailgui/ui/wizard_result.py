@@ -50,6 +50,8 @@ class ResultPage(QWizardPage):
         self.fixes.setTextFormat(Qt.TextFormat.RichText)
         self.reply = wrapping_label("resultServerReply")
         self.reply.setStyleSheet("color: #555")
+        self.trust_note = wrapping_label("trustSavedNote")
+        self.trust_note.hide()
 
         self.cert_box = QGroupBox("Certificate")
         self.cert_text = wrapping_label("resultCertificate")
@@ -130,6 +132,7 @@ class ResultPage(QWizardPage):
         layout.addWidget(self.explanation)
         layout.addWidget(self.fixes)
         layout.addWidget(self.reply)
+        layout.addWidget(self.trust_note)
         layout.addWidget(self.cert_box)
         layout.addWidget(self.imap_box)
         layout.addWidget(self.search_box, 1)
@@ -183,7 +186,24 @@ class ResultPage(QWizardPage):
             self.use_host.setVisible(bool(suggested))
             self.use_host.setText(f"Use {suggested}" if suggested else "Use this name")
         self.apply.setVisible(self.wiz.can_apply_current())
+        self.apply.setText(self.wiz.apply_label())
+        self.refresh_trust_note()
         self.refresh_discovery()
+
+    def refresh_trust_note(self) -> None:
+        """Whether the certificate trusted in this wizard is kept with the account already."""
+        result, wiz = self.wiz.probe_result, self.wiz
+        pin = result.settings.pinned_sha256 if result is not None else None
+        if result is None or wiz.trusted_pin is None or pin != wiz.trusted_pin:
+            self.trust_note.hide()
+            return
+        where = f"{result.settings.host}:{result.settings.port}"
+        if wiz.pin_saved_for == (result.settings.host, result.settings.port):
+            self.trust_note.setText(f"Trusted and saved for {where}.")
+        else:
+            keep = wiz.apply_label()
+            self.trust_note.setText(f"Trusted for {where} in this test only: “{keep}” keeps it.")
+        self.trust_note.show()
 
     def refresh_imap(self) -> None:
         """The IMAP ladder's outcome, explained the same way as the SMTP one."""

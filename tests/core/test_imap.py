@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import imaplib
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -13,10 +16,10 @@ from mailgui.core.accounts import Security, ServerSettings
 from mailgui.core.cancel import CancelToken
 from mailgui.core.diagnosis import Category, DiagnosisContext
 from mailgui.core.errors import Cancelled, CertificatePinMismatch, InsecureAuthRefused
-from mailgui.core.imap import check_imap, imap_diagnosis
+from mailgui.core.imap import ImapProtocolError, check_imap, imap_diagnosis
 from mailgui.core.stages import StageResult
-from tests.imap_server import INBOX_MESSAGES, USERS, ImapServer
-from tests.smtp_servers import SilentServer
+from tests.imap_server import INBOX_MESSAGES, USERS, ImapServer, require_dovecot
+from tests.smtp_servers import RawServer, SilentServer
 
 pytestmark = pytest.mark.imap
 USER = "alice@example.test"
@@ -156,3 +159,77 @@ def test_imap_diagnosis_by_response_code() -> None:
     assert privacy.category is Category.INSECURE
     lost = imap_diagnosis(imaplib.IMAP4.abort("socket error: EOF"), context)
     assert lost.category is Category.DISCONNECTED
+
+
+# A correct password with non-ASCII characters: imaplib's LOGIN encodes ASCII only, so the
+# ladder must use AUTHENTICATE PLAIN (UTF-8, RFC 4616) when the server offers it.
+# (A non-ASCII user name is not tested: dovecot's default auth_username_chars refuses it.)
+UTF8_USERS = {"carol@example.test": "pässwörd✓"}
+
+
+@pytest.fixture(scope="module")
+def utf8_imap_server() -> Iterator[ImapServer]:
+    with ImapServer(require_dovecot(), users=UTF8_USERS) as server:
+        yield server
+
+
+@pytest.mark.parametrize("user", list(UTF8_USERS))
+@pytest.mark.parametrize("security", [Security.SSL, Security.STARTTLS])
+def test_non_ascii_credentials_sign_in(
+    utf8_imap_server: ImapServer, user: str, security: Security
+) -> None:
+    password = UTF8_USERS[user]
+    result = check_imap(settings(utf8_imap_server, security, username=user), password, timeout=5)
+    assert result.ok, (result.diagnosis, result.transcript.to_text())
+    login = next(s for s in result.stages if s.name == "login")
+    assert login.detail == f"AUTHENTICATE PLAIN as {user}"
+    assert result.inbox_messages == INBOX_MESSAGES
+    text = result.transcript.to_text()
+    assert "AUTHENTICATE PLAIN" in text
+    blob = f"\0{user}\0{password}".encode()
+    for secret in (
+        password,
+        base64.b64encode(blob).decode(),
+        base64.b64encode(password.encode()).decode(),
+    ):
+        assert secret not in text
+
+
+def test_non_ascii_wrong_password_is_an_auth_failure(utf8_imap_server: ImapServer) -> None:
+    wrong = "pässwörd✗"
+    result = check_imap(
+        settings(utf8_imap_server, Security.SSL, username="carol@example.test"), wrong, timeout=5
+    )
+    assert not result.ok
+    assert result.failed_stage == "login"
+    assert result.diagnosis is not None
+    assert result.diagnosis.category is Category.AUTH
+    assert wrong not in result.transcript.to_text()
+
+
+class _LoginOnlyImap(RawServer):
+    """A minimal IMAP server offering LOGIN but no AUTH=PLAIN; records every line it gets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[bytes] = []
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"* OK ready\r\n")
+        while line := await reader.readline():
+            self.lines.append(line)
+            tag, _, command = line.decode("utf-8", "replace").strip().partition(" ")
+            if command.upper() == "CAPABILITY":
+                writer.write(b"* CAPABILITY IMAP4rev1 AUTH=LOGIN\r\n")
+            writer.write(f"{tag} OK done\r\n".encode())
+            await writer.drain()
+
+
+def test_non_ascii_password_without_plain_is_explained_not_sent() -> None:
+    with _LoginOnlyImap() as server:
+        plain = server.settings(username="carol@example.test", allow_insecure_auth=True)
+        result = check_imap(plain, "pässwörd✓", timeout=5)
+    assert result.failed_stage == "login"
+    assert isinstance(result.error, ImapProtocolError)
+    assert "non-ASCII" in str(result.error)
+    assert not any(b"LOGIN" in line or b"AUTHENTICATE" in line for line in server.lines)

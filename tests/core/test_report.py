@@ -163,3 +163,30 @@ def test_ca_file_path_is_reduced_to_its_name(starttls_server: SmtpServer) -> Non
         assert folder not in text, fmt
         assert "someone" not in text, fmt
         assert name in text, fmt
+
+
+def test_common_word_password_keeps_mailguis_own_words() -> None:
+    """Password "password": only outside text is scrubbed, so mailgui's wording stays intact
+    (and does not give the password away), while the AUTH payload never appears."""
+    password = "password"
+    reply = "535 5.7.8 Invalid user name or password"
+    with SmtpServer("starttls", users={USER: password}, fail={"AUTH": reply}) as server:
+        settings = server.settings()
+        result = run_ladder(settings, password, email=USER, timeout=3, mx_timeout=0)
+    assert result.failed_stage == "auth"
+    assert result.diagnosis is not None
+    account = Account("Work", USER, settings)
+    report = build_report(account=account, smtp=result, qt_version="6.x", secrets=[password])
+    for fmt in FORMATS:
+        text = render(report, fmt)
+        for secret in forbidden(USER, password)[1:]:  # the word itself is mailgui's too
+            assert secret not in text, fmt
+        assert "app password" in text, fmt  # a fix: mailgui's own wording
+        assert result.diagnosis.title in text, fmt
+        assert "***" not in result.diagnosis.title
+        assert "Invalid user name or ***" in text, fmt  # the server's reply is scrubbed
+    text = render(report, "text")
+    assert "auth: password" in text  # the account's sign-in method, a field value of mailgui's
+    assert "auth: ***" not in text
+    for fix in result.diagnosis.fixes:
+        assert fix in text

@@ -169,7 +169,7 @@ def test_test_connection_opens_the_wizard_and_applies_its_result(qtbot: Any, win
     account = window.accounts.saved_accounts()[0]
     assert wizard.account.id == account.id
     pinned = account.replace(smtp=account.smtp.replace(port=2525))
-    wizard.applyToAccount.emit(pinned)
+    wizard.applyToAccount.emit(pinned, "")
     assert window.accounts.saved_accounts()[0].smtp.port == 2525
     assert child(window, QLineEdit, "smtpPort").text() == "2525"
     wizard.reject()

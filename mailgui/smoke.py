@@ -175,8 +175,14 @@ def _round_trip() -> BaseException | None:
 
 
 def check_tls() -> tuple[str, int]:
-    """A default TLS context finds a CA store; returns the OpenSSL version and the CA count."""
-    context = ssl.create_default_context()
+    """The context sending uses finds a CA store; returns the OpenSSL version and the CA count.
+
+    verified_context(), not a plain default context: its certifi fallback is what gives a frozen
+    app on macOS any CAs at all, so that is the thing to prove present in the bundle.
+    """
+    from mailgui.core.smtp_tls import verified_context
+
+    context = verified_context()
     count = context.cert_store_stats().get("x509_ca", 0)
     if count == 0:  # a hashed CA directory loads lazily: count what it holds instead
         capath = ssl.get_default_verify_paths().capath

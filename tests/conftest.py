@@ -35,10 +35,11 @@ def as_ordinary_user() -> Iterator[Path]:
     Root ignores file modes, so permission errors could never happen for real in CI. Changing
     only the effective uid (the saved uid stays 0) lets the test come back to root afterwards.
     The folder is outside pytest's private (mode 700) temporary tree so that user can reach it.
+    Windows has no uids (and no geteuid): there the test just gets the folder.
     """
     folder = Path(tempfile.mkdtemp(prefix="mailgui-user-"))
     folder.chmod(0o777)
-    switched = os.geteuid() == 0
+    switched = hasattr(os, "geteuid") and os.geteuid() == 0
     if switched:
         os.setegid(65534)
         os.seteuid(65534)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -143,6 +142,8 @@ class ImapServer:
         cert = self.ca.issue_cert("localhost", "127.0.0.1")
         cert.private_key_pem.write_to_path(str(root / "key.pem"))
         (root / "cert.pem").write_bytes(b"".join(b.bytes() for b in cert.cert_chain_pems))
+        import pwd  # here, not at the top: dovecot is POSIX-only, and Windows has no pwd
+
         if os.geteuid() == 0:
             login_user, internal_user, mail_user = "dovenull", "dovecot", "dovecot"
         else:

@@ -10,6 +10,7 @@ from mailgui.core.errors import (
     CertificatePinMismatch,
     ConfigCorrupt,
     ConfigTooNew,
+    ConfigWriteError,
     InputError,
     InsecureAuthRefused,
     KeyringAccessDenied,
@@ -230,6 +231,22 @@ def _keyring(error: KeyringError, ctx: DiagnosisContext) -> Diagnosis:
     )
 
 
+def _config_write(error: ConfigWriteError, ctx: DiagnosisContext) -> Diagnosis:
+    return make(
+        Category.INPUT,
+        "Your accounts could not be saved",
+        f"mailgui could not write {error.path}: {error.reason}. The file on disk was not "
+        "changed, so nothing saved earlier is lost.",
+        (
+            "Free some disk space, or check that you may write to that folder.",
+            "Then save the account again.",
+        ),
+        None,
+        actions=(),
+        ctx=ctx,
+    )
+
+
 def _config_too_new(error: ConfigTooNew, ctx: DiagnosisContext) -> Diagnosis:
     path = error.path if isinstance(error.path, str) else ""
     return make(
@@ -284,6 +301,8 @@ def explain_mailgui_error(error: MailguiError, ctx: DiagnosisContext) -> Diagnos
         return _input(error, ctx)
     if isinstance(error, KeyringError):
         return _keyring(error, ctx)
+    if isinstance(error, ConfigWriteError):
+        return _config_write(error, ctx)
     if isinstance(error, ConfigTooNew):
         return _config_too_new(error, ctx)
     if isinstance(error, ConfigCorrupt):

@@ -100,3 +100,12 @@ class ConfigTooNew(ConfigCorrupt):
         )
         self.version = version
         self.supported = supported
+
+
+class ConfigWriteError(MailguiError):
+    """A settings file could not be written (a full disk, no permission); nothing was changed."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot write {path}: {reason}")
+        self.path = path
+        self.reason = reason

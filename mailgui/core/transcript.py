@@ -214,12 +214,11 @@ def _scrub_value(value: Any, redactor: Transcript) -> Any:
         cleaned = redactor.redact_bytes(raw)
         return value if cleaned == raw else type(value)(cleaned)
     if isinstance(value, dict):
+        # Keys stay as they are: in SMTPRecipientsRefused they are the recipients' addresses,
+        # which the user typed, and a password that happens to be part of one ("mail") must not
+        # turn bob@mail.example.org into an address nobody can match any more.
         for key in list(value):
-            new_key = _scrub_value(key, redactor)
-            new_value = _scrub_value(value[key], redactor)
-            if new_key is not key:
-                del value[key]
-            value[new_key] = new_value
+            value[key] = _scrub_value(value[key], redactor)
         return value
     if isinstance(value, tuple | list):
         items = [_scrub_value(v, redactor) for v in value]

@@ -105,13 +105,19 @@ class AccountController(QObject):
     @Slot(object, str)
     def save_account(self, account: Account, password: str) -> None:
         """Save the account; the password goes to the keyring on the keyring thread."""
-        self.accounts.save(account, password)
+        if not self.accounts.save(account, password):
+            self._status(f"Account “{account.name}” was not saved.")
+            return
         self.pane.set_accounts(self.accounts.accounts(), account.id)
         self.editor.load(account)
         compose = self.window.compose
         if compose.account_id() is None:
             compose.set_accounts(self.accounts.accounts(), account.id)
         self._status(f"Account “{account.name}” saved.")
+
+    def save_account_ok(self, account: Account, password: str) -> bool:
+        self.save_account(account, password)
+        return self.accounts.get(account.id) == account
 
     @Slot(str)
     def duplicate_account(self, account_id: str) -> None:
@@ -306,7 +312,8 @@ class AccountController(QObject):
             editing = self.editor.editing
             same = editing is None or editing.id == account.id
             password = self.editor.password.text() if same else ""
-        self.save_account(account, password)
+        if not self.save_account_ok(account, password):
+            return
         if password:
             self._status(f"Password and settings of “{account.name}” saved.")
         self.window.tabs.setCurrentWidget(self.editor)

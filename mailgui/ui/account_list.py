@@ -75,13 +75,13 @@ class AccountManager(QObject):
         """The built-in sandbox account: never written to accounts.json, password in memory."""
         self._sandbox = account
         self._sandbox_password = password if account is not None else None
-        if account is not None and password is not None:
-            self.keyring.store_password(self._key(account), password, remember=False)
         self.changed.emit()
 
-    def save(self, account: Account, password: str = "") -> None:
+    def save(self, account: Account, password: str = "") -> bool:
+        """Save the account (password to the keyring); False when it could not be written
+        (the reason was shown to the user)."""
         if self.is_sandbox(account):
-            return
+            return False
         updated = list(self._accounts)
         index = next((i for i, a in enumerate(updated) if a.id == account.id), None)
         if index is None:
@@ -89,10 +89,11 @@ class AccountManager(QObject):
         else:
             updated[index] = account
         if not self._persist(updated):
-            return
+            return False
         if password:
             self.store_password(account, password, remember=True)
         self.changed.emit()
+        return True
 
     def duplicate(self, account_id: str) -> Account | None:
         account = self.get(account_id)
@@ -116,16 +117,23 @@ class AccountManager(QObject):
     def _persist(self, accounts: list[Account]) -> bool:
         """Write the list; when the file may not be written (say, it belongs to a newer
         mailgui), explain why and keep the list as it was."""
+        from mailgui.core.errors import ConfigWriteError, MailguiError
+
+        error: MailguiError
         try:
             self._store.save(accounts)
         except ConfigCorrupt as exc:
-            from mailgui.core.diagnosis import explain
-            from mailgui.ui import dialogs
+            error = exc
+        except OSError as exc:  # a full disk, no permission: not a network problem
+            error = ConfigWriteError(str(self._store.path), exc.strerror or type(exc).__name__)
+        else:
+            self._accounts = accounts
+            return True
+        from mailgui.core.diagnosis import explain
+        from mailgui.ui import dialogs
 
-            dialogs.show_error(self._widget, explain(exc))
-            return False
-        self._accounts = accounts
-        return True
+        dialogs.show_error(self._widget, explain(error))
+        return False
 
     # passwords: every keyring call runs on the keyring thread (mailgui.ui.credentials_task)
     @staticmethod
@@ -149,6 +157,9 @@ class AccountManager(QObject):
 
     def password_getter(self, account: Account) -> Callable[[], str | None]:
         """For a worker thread: reads the password (may raise KeyringError)."""
+        if self.is_sandbox(account) and self._sandbox_password is not None:
+            fixed = self._sandbox_password  # the Sandbox's own, never the keyring's
+            return lambda: fixed
         return self.keyring.getter(self._key(account))
 
     def fetch_password(

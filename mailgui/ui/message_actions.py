@@ -136,7 +136,7 @@ class MessageActions(QObject):
         elif action == "edit-account" and field not in MESSAGE_FIELDS and account is not None:
             window.edit_account(account.id, field)
             suggestion = getattr(diagnosis, "suggestion", None)
-            if suggestion and not window.accounts.is_sandbox(account):
+            if suggestion:
                 changes = window.editor.apply_suggestion(suggestion)
                 self._status(f"Suggested: {changes}. Check, then Save.")
         elif action == "trust-certificate" and account is not None:

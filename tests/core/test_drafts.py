@@ -1,6 +1,9 @@
 """The draft being written survives a restart, and an unreadable one is kept, not overwritten."""
 
+import os
 from pathlib import Path
+
+import pytest
 
 from mailgui.core.drafts import DraftStore
 from mailgui.core.message import Draft
@@ -30,6 +33,7 @@ def test_nothing_saved_is_none_and_clear_removes(tmp_path: Path) -> None:
     store.clear()  # clearing twice is fine
 
 
+@pytest.mark.skipif(os.name != "posix", reason="Windows has no POSIX file modes (ACLs instead)")
 def test_saved_file_is_private(tmp_path: Path) -> None:
     store = DraftStore(tmp_path)
     store.save(DRAFT, "acc1")

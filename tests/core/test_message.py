@@ -273,6 +273,9 @@ def test_folder_and_pipe_attachments_are_refused(tmp_path: Path) -> None:
         build_message(Draft(from_addr="me@example.com", to=("y@example.org",), attachments=("",)))
 
 
+@pytest.mark.skipif(
+    os.name != "posix", reason="chmod(0) does not make a file unreadable on Windows"
+)
 def test_unreadable_attachment_is_named(as_ordinary_user: Path) -> None:
     secret = as_ordinary_user / "locked.txt"
     secret.write_text("x")

@@ -117,3 +117,18 @@ def test_non_secret_text_is_untouched():
     t.server("250-AUTH PLAIN LOGIN")
     t.client("EHLO [127.0.0.1]")
     assert [line.text for line in t.lines] == ["250-AUTH PLAIN LOGIN", "EHLO [127.0.0.1]"]
+
+
+def test_scrubbing_an_exception_keeps_recipient_addresses() -> None:
+    import smtplib
+
+    from mailgui.core.transcript import scrub_exception
+
+    error = smtplib.SMTPRecipientsRefused(
+        {"bob@mail.example.org": (550, b"5.1.1 mail for bob refused, password mail is wrong")}
+    )
+    scrub_exception(error, ["mail"])
+    assert list(error.recipients) == ["bob@mail.example.org"]
+    code, reply = error.recipients["bob@mail.example.org"]
+    assert code == 550
+    assert b"password *** is wrong" in reply

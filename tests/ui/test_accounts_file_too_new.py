@@ -35,3 +35,24 @@ def test_a_newer_accounts_file_is_explained_and_left_alone(
     assert window.accounts.saved_accounts() == []  # and not pretended to be saved
     assert sum("newer mailgui" in t for t in error_titles()) == 2  # at start, and on save
     assert not list(tmp_path.glob("accounts.json.corrupt-*"))
+
+
+def test_an_account_that_cannot_be_written_is_not_reported_as_saved(
+    as_ordinary_user: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dialogs, "HEADLESS", True)
+    monkeypatch.setattr(dialogs, "recorded", [])
+    config = as_ordinary_user / "config"
+    config.mkdir()
+    window = MainWindow(config_dir=config)
+    qtbot.addWidget(window)
+    config.chmod(0o500)  # a real PermissionError when the accounts file is written
+    try:
+        account = Account(name="New", email="new@example.com", smtp=ServerSettings(host="x.org"))
+        window.account_ctl.save_account(account, "")
+    finally:
+        config.chmod(0o700)
+    assert window.accounts.saved_accounts() == []
+    assert "not saved" in window.statusBar().currentMessage()
+    errors = [r.text for r in dialogs.recorded if r.kind == "error"]
+    assert errors == ["Your accounts could not be saved"]

@@ -23,5 +23,19 @@ cp -R "$APP" "$STAGE/"
 ln -s /Applications "$STAGE/Applications"  # drag-to-install target in the opened image
 DMG="dist/mailgui-$VERSION.dmg"
 rm -f "$DMG"
-hdiutil create -volname "mailgui $VERSION" -srcfolder "$STAGE" -ov -format UDZO "$DMG"
+# hdiutil create now and then fails with "Resource busy" on CI machines (something, often
+# Spotlight or XProtect, still holds the fresh files or the temporary image): try again.
+tries=5
+for try in $(seq 1 "$tries"); do
+    if hdiutil create -volname "mailgui $VERSION" -srcfolder "$STAGE" -ov -format UDZO "$DMG"; then
+        break
+    fi
+    if [ "$try" -eq "$tries" ]; then
+        echo "build-dmg: hdiutil create failed $tries times" >&2
+        exit 1
+    fi
+    echo "build-dmg: hdiutil create failed (try $try of $tries), again in $((try * 5)) s" >&2
+    rm -f "$DMG"
+    sleep $((try * 5))
+done
 echo "dmg: $DMG $(du -m "$DMG" | cut -f1) MB"

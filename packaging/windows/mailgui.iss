@@ -22,6 +22,9 @@ AppPublisherURL=https://github.com/mailgui/mailgui
 VersionInfoVersion={#AppVersion}
 ; Per-user: {autopf} is then %LOCALAPPDATA%\Programs, {group} the user's Start menu.
 PrivilegesRequired=lowest
+; Lets /CURRENTUSER (what CI passes) and /ALLUSERS (an administrator's machine-wide install into
+; Program Files) choose the mode on the command line; without it Setup ignores both.
+PrivilegesRequiredOverridesAllowed=commandline
 DefaultDirName={autopf}\mailgui
 DefaultGroupName=mailgui
 DisableProgramGroupPage=yes

@@ -342,10 +342,13 @@ def _run_guarded(
         return _finish(_failure_report(exc), args, out)
     except KeyringError as exc:
         report = _failure_report(exc)
-        # The window would ask for the password; here the command line has to carry it.
-        report["diagnosis"]["fixes"].insert(
-            0, "Give the password with --password-env VAR or --password-stdin instead."
-        )
+        # The window would ask for the password for this session; a command line carries it.
+        diagnosis = report["diagnosis"]
+        diagnosis["fixes"] = [
+            "Give the password with --password-env VAR or --password-stdin instead.",
+            *(f for f in diagnosis["fixes"] if "this session" not in f),
+        ]
+        diagnosis["actions"] = []
         return _finish(report, args, out)
     report = body(account, password)
     return _finish(report, args, out)

@@ -435,3 +435,5 @@ def test_keyring_failure_in_the_cli_says_how_to_pass_the_password(
     code, report = run_json(["check", "--account", "Work", "--config-dir", str(tmp_path)])
     assert code == 12
     assert "--password-env" in report["diagnosis"]["fixes"][0]
+    assert not any("this session" in fix for fix in report["diagnosis"]["fixes"])
+    assert report["diagnosis"]["actions"] == []

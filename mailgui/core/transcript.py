@@ -26,6 +26,12 @@ REDACTED = "***"
 _AUTH_COMMAND = re.compile(r"^(?P<cmd>AUTH(?:ENTICATE)?)(?P<rest>\s.*)?$", re.IGNORECASE)
 _IMAP_LOGIN = re.compile(r"^(?P<tag>\S+\s+LOGIN)(?P<rest>\s.*)?$", re.IGNORECASE)
 _B64_TOKEN = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+# A secret this short is replaced only where it stands as a token of its own: as a plain
+# substring, a password "a" or "5" would turn "Relay access denied" into "Rel***y ***ccess" and
+# "5.7.1" into "***.7.1", which garbles the reply, changes its diagnosis and gives the password
+# away. Longer secrets are replaced wherever they occur.
+_SHORT_SECRET = 6
+_TOKEN_CHARS = r"[\w@.]"
 
 
 class Direction(enum.StrEnum):
@@ -139,11 +145,20 @@ class Transcript:
         if not self._secrets:
             return text
         for variant in self._variants:
-            text = text.replace(variant, REDACTED)
+            if len(variant) >= _SHORT_SECRET:
+                text = text.replace(variant, REDACTED)
+            else:
+                alone = rf"(?<!{_TOKEN_CHARS}){re.escape(variant)}(?!{_TOKEN_CHARS})"
+                text = re.sub(alone, REDACTED, text)
         return _B64_TOKEN.sub(self._scrub_token, text)
 
     def _scrub_token(self, match: re.Match[str]) -> str:
         token = match.group(0)
+        # Any payload carrying a secret encodes to at least as many characters as the secret's
+        # own base64; a shorter token cannot hold it (and "NUMBER" must not decode to a hit).
+        shortest = min(len(base64.b64encode(s.encode("utf-8")).rstrip(b"=")) for s in self._secrets)
+        if len(token.rstrip("=")) < shortest:
+            return token
         try:
             decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True)
         except (binascii.Error, ValueError):
@@ -161,7 +176,12 @@ class Transcript:
 
 # OSError keeps errno/strerror/filename in slots str() reads; UnicodeError keeps the text it
 # failed on in `object`; smtplib keeps replies in smtp_error, recipients and sender.
-_SLOT_ATTRIBUTES = ("strerror", "filename", "filename2", "object", "reason", "msg")
+_SLOT_ATTRIBUTES = ("strerror", "filename", "filename2", "object", "msg")
+# What the diagnosis decides on, and what the user typed, stays exactly as it was: ssl's
+# reason and library, the reply code, errno, the refused sender's address.
+_KEEP_ATTRIBUTES = frozenset(
+    {"reason", "library", "verify_code", "verify_message", "smtp_code", "errno", "sender"}
+)
 
 
 def scrub_exception(exc: BaseException, secrets: Transcript | Iterable[str]) -> BaseException:
@@ -183,9 +203,14 @@ def scrub_exception(exc: BaseException, secrets: Transcript | Iterable[str]) -> 
 
 
 def _scrub_one(exc: BaseException, redactor: Transcript) -> None:
+    kept = [getattr(exc, name) for name in _KEEP_ATTRIBUTES if hasattr(exc, name)]
     with contextlib.suppress(AttributeError, TypeError):
-        exc.args = _scrub_value(exc.args, redactor)
+        exc.args = tuple(
+            arg if any(arg is k for k in kept) else _scrub_value(arg, redactor) for arg in exc.args
+        )
     for name, value in list(vars(exc).items()) if hasattr(exc, "__dict__") else []:
+        if name in _KEEP_ATTRIBUTES:
+            continue
         scrubbed = _scrub_value(value, redactor)
         if scrubbed is not value:
             with contextlib.suppress(AttributeError, TypeError):

@@ -103,21 +103,19 @@ class AccountController(QObject):
         first.setFocus()
 
     @Slot(object, str)
-    def save_account(self, account: Account, password: str) -> None:
-        """Save the account; the password goes to the keyring on the keyring thread."""
+    def save_account(self, account: Account, password: str) -> bool:
+        """Save the account; the password goes to the keyring on the keyring thread.
+        False when it could not be written (the reason was shown)."""
         if not self.accounts.save(account, password):
             self._status(f"Account “{account.name}” was not saved.")
-            return
+            return False
         self.pane.set_accounts(self.accounts.accounts(), account.id)
         self.editor.load(account)
         compose = self.window.compose
         if compose.account_id() is None:
             compose.set_accounts(self.accounts.accounts(), account.id)
         self._status(f"Account “{account.name}” saved.")
-
-    def save_account_ok(self, account: Account, password: str) -> bool:
-        self.save_account(account, password)
-        return self.accounts.get(account.id) == account
+        return True
 
     @Slot(str)
     def duplicate_account(self, account_id: str) -> None:
@@ -144,8 +142,8 @@ class AccountController(QObject):
         )
 
     def remove_account(self, account_id: str) -> None:
-        self.accounts.remove(account_id)
-        self._status("Account removed.")
+        if self.accounts.remove(account_id):
+            self._status("Account removed.")
 
     # a new account from an address
     @Slot()
@@ -312,7 +310,7 @@ class AccountController(QObject):
             editing = self.editor.editing
             same = editing is None or editing.id == account.id
             password = self.editor.password.text() if same else ""
-        if not self.save_account_ok(account, password):
+        if not self.save_account(account, password):
             return
         if password:
             self._status(f"Password and settings of “{account.name}” saved.")

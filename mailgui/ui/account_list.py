@@ -105,14 +105,16 @@ class AccountManager(QObject):
         self.save(copy)
         return copy
 
-    def remove(self, account_id: str) -> None:
+    def remove(self, account_id: str) -> bool:
+        """Remove the account and forget its password; False when nothing was removed."""
         account = self.get(account_id)
         if account is None or self.is_sandbox(account):
-            return
+            return False
         if not self._persist([a for a in self._accounts if a.id != account_id]):
-            return
+            return False
         self.forget_password(account)
         self.changed.emit()
+        return True
 
     def _persist(self, accounts: list[Account]) -> bool:
         """Write the list; when the file may not be written (say, it belongs to a newer

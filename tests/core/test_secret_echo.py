@@ -168,3 +168,49 @@ def test_scrub_exception_leaves_unrelated_errors_alone() -> None:
     assert error.args == (535, b"5.7.8 bad credentials \xff")
     scrub_exception(error, [])  # no secrets: nothing to do
     assert str(error) == str((535, b"5.7.8 bad credentials \xff"))
+
+
+@pytest.mark.parametrize("password", ["a", "5", "E", "550", "Q"])
+def test_a_short_password_does_not_change_a_tls_diagnosis(
+    starttls_server: SmtpServer, password: str
+) -> None:
+    # SSL/TLS spoken to a STARTTLS port: ssl's reason WRONG_VERSION_NUMBER decides the advice.
+    settings = starttls_server.settings(security=Security.SSL)
+    result = check(settings, password, timeout=5)
+    assert getattr(result.error, "reason", None) == "WRONG_VERSION_NUMBER"
+    diagnosis = explain(result.error, DiagnosisContext.for_settings(settings))
+    assert diagnosis.category.value == "tls-mode"
+
+
+@pytest.mark.parametrize("password", ["a", "e", "5"])
+def test_a_short_password_leaves_the_server_reply_readable(
+    smtp_server_factory: Callable[..., SmtpServer], password: str
+) -> None:
+    server = smtp_server_factory(
+        "plain", fail={"RCPT": "554 5.7.1 <bob@example.org>: Relay access denied"}
+    )
+    built = make_message(to=("bob@example.org",))
+    result = send_message(server.settings(), None, built, timeout=5)
+    assert isinstance(result.error, smtplib.SMTPRecipientsRefused)
+    scrub_exception(result.error, [password])
+    (code, reply) = result.error.recipients["bob@example.org"]
+    assert reply == b"5.7.1 <bob@example.org>: Relay access denied"
+    assert (
+        explain(result.error).title
+        == explain(smtplib.SMTPRecipientsRefused({"bob@example.org": (code, reply)})).title
+    )
+
+
+def test_a_short_password_echoed_on_its_own_is_still_scrubbed() -> None:
+    error = smtplib.SMTPAuthenticationError(535, b"5.7.8 Password x9 is wrong")
+    scrub_exception(error, ["x9"])
+    assert error.smtp_error == f"5.7.8 Password {REDACTED} is wrong".encode()
+    assert error.smtp_code == 535
+
+
+def test_the_refused_sender_address_is_kept() -> None:
+    error = smtplib.SMTPSenderRefused(553, b"5.7.1 alice not allowed", "alice@example.com")
+    scrub_exception(error, ["alice"])
+    assert error.sender == "alice@example.com"
+    assert error.args[2] == "alice@example.com"
+    assert b"alice" not in error.smtp_error

@@ -56,3 +56,26 @@ def test_an_account_that_cannot_be_written_is_not_reported_as_saved(
     assert "not saved" in window.statusBar().currentMessage()
     errors = [r.text for r in dialogs.recorded if r.kind == "error"]
     assert errors == ["Your accounts could not be saved"]
+
+
+def test_a_wizard_result_that_cannot_be_written_is_not_reported_as_saved(
+    as_ordinary_user: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dialogs, "HEADLESS", True)
+    monkeypatch.setattr(dialogs, "recorded", [])
+    config = as_ordinary_user / "config"
+    config.mkdir()
+    window = MainWindow(config_dir=config)
+    qtbot.addWidget(window)
+    account = Account(name="A", email="a@example.com", smtp=ServerSettings(host="x.org"))
+    assert window.accounts.save(account)
+    config.chmod(0o500)
+    try:
+        # Same settings, a corrected password: the write fails, so nothing may claim success.
+        window.account_ctl.apply_wizard(account, "corrected-password")
+        assert not window.accounts.remove(account.id)
+    finally:
+        config.chmod(0o700)
+    assert "saved" not in window.statusBar().currentMessage().replace("not saved", "")
+    assert window.accounts.known_password(account) is None
+    assert [a.id for a in window.accounts.saved_accounts()] == [account.id]

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mailgui.core.accounts import Account, AuthMethod
+from mailgui.core.accounts import Account
 from mailgui.core.errors import ConfigCorrupt, KeyringError
 from mailgui.ui.credentials_task import CredentialsTask
 
@@ -191,37 +191,6 @@ class AccountManager(QObject):
         from mailgui.ui import dialogs
 
         dialogs.show_error(self._widget, explain(error))
-
-    def request_password(
-        self,
-        account: Account,
-        reason: str,
-        callback: Callable[[str | None], Any],
-        on_cancel: Callable[[], Any] | None = None,
-    ) -> None:
-        """Call `callback(password)` once known: from the keyring (read off the GUI thread), or
-        after asking the user (non-blocking)."""
-        if account.smtp.auth is AuthMethod.NONE:
-            callback(None)
-            return
-        self.fetch_password(
-            account,
-            functools.partial(self._fetched_for_request, account, reason, callback, on_cancel),
-        )
-
-    def _fetched_for_request(
-        self,
-        account: Account,
-        reason: str,
-        callback: Callable[[str | None], Any],
-        on_cancel: Callable[[], Any] | None,
-        password: str | None,
-        error: KeyringError | None,
-    ) -> None:
-        if password is not None:
-            callback(password)
-        else:
-            self.password_missing(account, reason, callback, on_cancel, error)
 
     def password_missing(
         self,

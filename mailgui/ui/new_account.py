@@ -352,10 +352,6 @@ class NewAccountDialog(QDialog):
     testConnection = Property(bool, _get_test, _set_test)
 
     @property
-    def test_connection_now(self) -> bool:
-        return self.test_now.isChecked()
-
-    @property
     def lookup_result(self) -> AutoconfigResult | None:
         return self._result
 
